@@ -1,0 +1,230 @@
+"""Durable JetStream pull consumers that apply each message exactly once to the database.
+
+For every message: parse the envelope, find the route for its type and version, then in ONE
+transaction record it in the inbox and run the handler; acknowledge only after that commit. A
+duplicate (already in the inbox) is acknowledged and changes nothing. A message that cannot be
+parsed, has an unknown type or an unsupported version is parked at once; one whose handler keeps
+failing is parked when its delivery count reaches ``max_deliver``. Parking publishes it, with the
+reason and its original headers, to ``<service>.dlq.<consumer>`` and acknowledges it, so the
+messages behind it flow on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from chassis.db import Database
+from chassis.envelope import Envelope
+from chassis.faults import AFTER_EFFECT_BEFORE_ACK, crash_point
+from chassis.inbox import Inbox
+from chassis.messaging import Broker
+from chassis.tasks import cancel_and_wait
+from nats.aio.msg import Msg
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+from nats.js.errors import NotFoundError
+from pydantic import ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[Envelope, AsyncSession], Awaitable[None]]
+
+DEAD_LETTER_REASON_HEADER = "Mk-Dead-Letter-Reason"
+DEAD_LETTER_CONSUMER_HEADER = "Mk-Dead-Letter-Consumer"
+ORIGINAL_SUBJECT_HEADER = "Mk-Original-Subject"
+
+# The server redelivers a few times past our park threshold, so a park that failed (broker
+# hiccup) is tried again rather than the message being silently given up by the server.
+_PARK_GRACE_DELIVERIES = 3
+
+
+@dataclass(frozen=True)
+class Route:
+    """A message type a consumer handles, the schema versions it accepts, and its handler."""
+
+    type: str
+    handler: Handler
+    versions: frozenset[int] = frozenset({1})
+
+
+@dataclass
+class Subscription:
+    """What one durable consumer reads: subjects of one stream (another service's, or its own).
+
+    Name the exact subjects it handles, so that anything else arriving there (an unknown type,
+    a version it does not speak) is a poison message to park, not noise to skip.
+    """
+
+    name: str
+    stream: str
+    subjects: tuple[str, ...]
+    routes: dict[str, Route] = field(default_factory=dict)
+
+    @classmethod
+    def of(
+        cls, name: str, stream: str, subjects: str | Iterable[str], routes: Iterable[Route]
+    ) -> Subscription:
+        subjects = (subjects,) if isinstance(subjects, str) else tuple(subjects)
+        return cls(name, stream, subjects, {route.type: route for route in routes})
+
+
+@dataclass(frozen=True)
+class ConsumerPolicy:
+    ack_wait_s: float = 30.0
+    max_deliver: int = 5
+    backoff_s: tuple[float, ...] = (0.2, 1.0, 2.0, 5.0)
+    # How long one pull waits for a message when there is none.
+    idle_pull_s: float = 1.0
+
+
+class Consumer:
+    """Runs one :class:`Subscription` until stopped."""
+
+    def __init__(
+        self,
+        subscription: Subscription,
+        *,
+        service: str,
+        database: Database,
+        inbox: Inbox,
+        broker: Broker,
+        policy: ConsumerPolicy,
+    ) -> None:
+        self.subscription = subscription
+        self.service = service
+        self.database = database
+        self.inbox = inbox
+        self.broker = broker
+        self.policy = policy
+        self.durable = f"{service}-{subscription.name}".replace(".", "-")
+        self._task: asyncio.Task[None] | None = None
+        self._subscription: Any = None
+
+    def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.create_task(self._run(), name=f"consumer-{self.durable}")
+
+    async def stop(self) -> None:
+        await cancel_and_wait(self._task)
+        self._task = None
+        if self._subscription is not None:
+            # Unsubscribe now: a drained connection would otherwise wait for the messages of an
+            # unfinished pull that nobody will process any more. Unacked ones are redelivered.
+            with contextlib.suppress(Exception):
+                await self._subscription.unsubscribe()
+            self._subscription = None
+
+    def _config(self) -> ConsumerConfig:
+        return ConsumerConfig(
+            durable_name=self.durable,
+            filter_subjects=list(self.subscription.subjects),
+            ack_policy=AckPolicy.EXPLICIT,
+            deliver_policy=DeliverPolicy.ALL,
+            ack_wait=self.policy.ack_wait_s,
+            max_deliver=self.policy.max_deliver + _PARK_GRACE_DELIVERIES,
+            backoff=list(self.policy.backoff_s),
+            max_ack_pending=1000,
+        )
+
+    async def _bind(self):  # type: ignore[no-untyped-def]
+        """Create the durable consumer if needed, then bind a pull subscription to it."""
+        js = self.broker.js
+        stream = self.subscription.stream
+        try:
+            await js.consumer_info(stream, self.durable)
+        except NotFoundError:
+            await js.add_consumer(stream, self._config())
+        return await js.pull_subscribe_bind(durable=self.durable, stream=stream)
+
+    async def _run(self) -> None:
+        delay = 0.1
+        while True:
+            try:
+                await self.broker.wait_connected()
+                subscription = self._subscription = await self._bind()
+                delay = 0.1
+                while True:
+                    # One message per pull: nats-py's fetch of a batch waits, after the first
+                    # message, until the batch is full or the pull expires, which would add up
+                    # to a second of latency to every hop of a saga. A single-message pull
+                    # returns the moment a message is there.
+                    try:
+                        messages = await subscription.fetch(1, timeout=self.policy.idle_pull_s)
+                    except TimeoutError:
+                        continue
+                    for message in messages:
+                        await self.process(message)
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:
+                # Typically: the publisher's stream does not exist yet, or the broker went away.
+                log.info("consumer %s waiting: %r", self.durable, error)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 2.0)
+
+    async def process(self, message: Msg) -> None:
+        """Apply one message (at most once per consumer) and acknowledge it."""
+        try:
+            envelope = Envelope.parse(message.data)
+        except ValidationError as error:
+            await self._park(message, f"unparseable envelope: {error.errors()[0]['msg']}")
+            return
+        route = self.subscription.routes.get(envelope.type)
+        if route is None:
+            await self._park(message, f"unknown message type {envelope.type!r}")
+            return
+        if envelope.schema_version not in route.versions:
+            await self._park(
+                message,
+                f"unsupported schema version {envelope.schema_version} of {envelope.type!r}",
+            )
+            return
+        try:
+            async with self.database.transaction() as session:
+                if await self.inbox.record(session, self.durable, envelope.id):
+                    await route.handler(envelope, session)
+        except ValidationError as error:
+            # The payload breaks its contract: no retry can fix that, so park it now.
+            await self._park(message, f"payload does not match {envelope.type!r}: {error}")
+            return
+        except Exception as error:
+            await self._failed(message, error)
+            return
+        crash_point(AFTER_EFFECT_BEFORE_ACK)
+        await message.ack()
+
+    async def _failed(self, message: Msg, error: Exception) -> None:
+        deliveries = message.metadata.num_delivered
+        if deliveries >= self.policy.max_deliver:
+            await self._park(message, f"failed {deliveries} times; last error: {error!r}")
+            return
+        log.warning("consumer %s: delivery %d failed: %r", self.durable, deliveries, error)
+        backoff = self.policy.backoff_s
+        delay = backoff[min(deliveries - 1, len(backoff) - 1)] if backoff else 1.0
+        await message.nak(delay=delay)
+
+    async def _park(self, message: Msg, reason: str) -> None:
+        headers = dict(message.headers or {})
+        headers.update(
+            {
+                DEAD_LETTER_REASON_HEADER: reason[:1000],
+                DEAD_LETTER_CONSUMER_HEADER: self.durable,
+                ORIGINAL_SUBJECT_HEADER: message.subject,
+            }
+        )
+        # The parked copy must not be dropped as a duplicate of the original message id.
+        headers.pop("Nats-Msg-Id", None)
+        subject = f"{self.service}.dlq.{self.subscription.name}"
+        try:
+            await self.broker.publish(subject, message.data, headers, timeout=5.0)
+        except Exception as error:
+            log.error("consumer %s: cannot park message yet: %r", self.durable, error)
+            await message.nak(delay=1.0)
+            return
+        log.error("consumer %s parked a message on %s: %s", self.durable, subject, reason)
+        await message.ack()

@@ -1,0 +1,163 @@
+"""The connection to NATS JetStream: connects in the background, reconnects for ever.
+
+A service must start, serve and accept writes while the broker is down (the outbox buffers), so
+``Broker.start`` never waits for the broker; publishers and consumers wait for ``connected``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import Any
+
+import nats
+from chassis.tasks import cancel_and_wait
+from nats.aio.client import Client
+from nats.js import JetStreamContext
+from nats.js.api import StreamConfig
+from nats.js.errors import NotFoundError
+
+log = logging.getLogger(__name__)
+
+
+class BrokerUnavailable(Exception):
+    """The broker cannot be reached right now; try again later."""
+
+
+class Broker:
+    """One service's NATS connection and JetStream context, and the stream it owns."""
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        name: str,
+        stream: str,
+        subjects: list[str],
+        user: str | None = None,
+        password: str | None = None,
+        duplicate_window_s: float = 120.0,
+        setting: str = "the NATS URL",
+    ) -> None:
+        self.url = url
+        self.name = name
+        self.stream = stream
+        self.subjects = subjects
+        self._auth = {"user": user, "password": password} if user else {}
+        self._duplicate_window_s = duplicate_window_s
+        self._nc: Client | None = None
+        self._js: JetStreamContext | None = None
+        self._ready = asyncio.Event()
+        self._connector: asyncio.Task[None] | None = None
+        self._closing = False
+        self._warned = False
+        self.setting = setting
+
+    @property
+    def connected(self) -> bool:
+        return self._ready.is_set() and self._nc is not None and self._nc.is_connected
+
+    @property
+    def js(self) -> JetStreamContext:
+        if self._js is None or not self.connected:
+            raise BrokerUnavailable(f"not connected to NATS at {self.url}")
+        return self._js
+
+    def start(self) -> None:
+        """Begin connecting in the background."""
+        if self._connector is None:
+            self._connector = asyncio.create_task(self._connect(), name=f"{self.name}-nats")
+
+    async def wait_connected(self, timeout: float | None = None) -> None:
+        """Wait until connected (and the stream exists); raises TimeoutError after ``timeout``."""
+        async with asyncio.timeout(timeout):
+            await self._ready.wait()
+
+    async def _connect(self) -> None:
+        async def on_reconnect() -> None:
+            log.info("reconnected to NATS")
+            await self._ensure_stream_quietly()
+            self._ready.set()
+
+        async def on_disconnect() -> None:
+            self._ready.clear()
+            if not self._closing:
+                log.warning("disconnected from NATS; reconnecting")
+
+        async def on_error(error: Exception) -> None:
+            if not self._ready.is_set() and not self._warned:
+                # Say once, in words an operator can act on, which setting points where.
+                log.warning(
+                    "cannot reach NATS at %s (%s): %s; serving anyway, events wait in the "
+                    "outbox until it is reachable",
+                    self.url, self.setting, error,
+                )  # fmt: skip
+                self._warned = True
+            log.debug("NATS: %s", error)
+
+        self._nc = await nats.connect(
+            self.url,
+            name=self.name,
+            max_reconnect_attempts=-1,
+            reconnect_time_wait=0.5,
+            connect_timeout=2,
+            allow_reconnect=True,
+            reconnected_cb=on_reconnect,
+            disconnected_cb=on_disconnect,
+            error_cb=on_error,
+            **self._auth,
+        )
+        self._js = self._nc.jetstream()
+        while True:
+            try:
+                await self.ensure_stream()
+                break
+            except Exception as error:  # the server may still be starting JetStream
+                log.warning("cannot create stream %s yet: %s", self.stream, error)
+                await asyncio.sleep(0.5)
+        self._ready.set()
+
+    async def ensure_stream(self) -> None:
+        """Create this service's stream, or update it to the configured subjects."""
+        assert self._js is not None
+        config = StreamConfig(
+            name=self.stream,
+            subjects=self.subjects,
+            duplicate_window=self._duplicate_window_s,
+        )
+        try:
+            await self._js.stream_info(self.stream)
+        except NotFoundError:
+            await self._js.add_stream(config)
+        else:
+            await self._js.update_stream(config)
+
+    async def _ensure_stream_quietly(self) -> None:
+        # After a broker restart with a wiped store, the stream must be recreated.
+        with contextlib.suppress(Exception):
+            await self.ensure_stream()
+
+    async def publish(
+        self, subject: str, body: bytes, headers: dict[str, str], timeout: float
+    ) -> Any:
+        """Publish to JetStream and wait for the stream's acknowledgement."""
+        try:
+            return await self.js.publish(subject, body, timeout=timeout, headers=headers)
+        except BrokerUnavailable:
+            raise
+        except Exception as error:
+            raise BrokerUnavailable(f"publish to {subject} failed: {error!r}") from error
+
+    async def close(self) -> None:
+        """Drain the connection (flushing what was sent) and stop reconnecting."""
+        self._closing = True
+        await cancel_and_wait(self._connector)
+        if self._nc is not None and not self._nc.is_closed:
+            with contextlib.suppress(Exception):
+                if self._nc.is_connected:
+                    async with asyncio.timeout(5):
+                        await self._nc.drain()
+            with contextlib.suppress(Exception):
+                await self._nc.close()
+        self._ready.clear()

@@ -1,0 +1,63 @@
+"""The transactional outbox: messages are rows written in the same transaction as the change.
+
+``Outbox.add`` only inserts; the :class:`chassis.relay.OutboxRelay` publishes committed rows.
+A rolled-back transaction therefore leaves no message, and a committed one always leaves one.
+"""
+
+from __future__ import annotations
+
+import json
+
+from chassis.db import OUTBOX_PENDING
+from chassis.envelope import Envelope, utcnow
+from sqlalchemy import Table, insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+
+class Outbox:
+    """Writes outgoing messages into a service's ``outbox_message`` table."""
+
+    def __init__(self, table: Table) -> None:
+        self.table = table
+
+    async def add(
+        self,
+        session: AsyncSession,
+        subject: str,
+        envelope: Envelope,
+        *,
+        aggregate_key: str | None = None,
+    ) -> None:
+        """Queue ``envelope`` for ``subject`` inside the session's transaction.
+
+        Messages with the same ``aggregate_key`` (default: the correlation id) are published in
+        the order they were added.
+        """
+        await self.add_many(session, [(subject, envelope)], aggregate_key=aggregate_key)
+
+    async def add_many(
+        self,
+        session: AsyncSession,
+        messages: list[tuple[str, Envelope]],
+        *,
+        aggregate_key: str | None = None,
+    ) -> None:
+        """Queue several messages in one round trip, in order."""
+        if not messages:
+            return
+        now = utcnow()
+        rows = [
+            {
+                "message_id": envelope.id,
+                "subject": subject,
+                "message_type": envelope.type,
+                "aggregate_key": aggregate_key or envelope.correlation_id,
+                "headers": json.dumps(envelope.headers()),
+                "body": envelope.model_dump_json(),
+                "created_at": now,
+                "attempts": 0,
+            }
+            for subject, envelope in messages
+        ]
+        await session.execute(insert(self.table), rows)
+        session.info[OUTBOX_PENDING] = True

@@ -1,0 +1,129 @@
+"""The running parts of one service: database, broker, outbox relay and consumers.
+
+A service's composition root (``bootstrap.py``) builds a :class:`ServiceRuntime` from its
+settings, adds its subscriptions, and hands it to :func:`chassis.app.create_service_app`, whose
+lifespan starts and stops it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from pathlib import Path
+
+from chassis import faults
+from chassis.consumer import Consumer, ConsumerPolicy, Subscription
+from chassis.db import Database
+from chassis.inbox import Inbox
+from chassis.messaging import Broker
+from chassis.migrations import current_revision, head_revision
+from chassis.outbox import Outbox
+from chassis.relay import OutboxRelay
+from chassis.settings import ServiceSettings
+from chassis.tables import MessagingTables
+from chassis.tasks import cancel_and_wait
+
+
+@dataclass(frozen=True)
+class Readiness:
+    """Ready means: own database reachable and migrated. The broker only makes it degraded."""
+
+    ready: bool
+    database: str
+    migrations: str
+    broker: str
+
+    @property
+    def status(self) -> str:
+        if not self.ready:
+            return "not-ready"
+        return "ready" if self.broker == "connected" else "degraded"
+
+
+class ServiceRuntime:
+    """Owns and runs one service's infrastructure."""
+
+    def __init__(
+        self,
+        settings: ServiceSettings,
+        tables: MessagingTables,
+        migrations_dir: Path,
+    ) -> None:
+        self.settings = settings
+        self.service = settings.service_name
+        self.migrations_dir = migrations_dir
+        self.database = Database(settings.database_url)
+        self.broker = Broker(
+            settings.nats_url,
+            name=self.service,
+            stream=settings.stream_name,
+            subjects=[f"{self.service}.>"],
+            user=settings.nats_user,
+            password=settings.nats_password,
+            setting=settings.env_name("nats_url"),
+        )
+        self.outbox = Outbox(tables.outbox)
+        self.inbox = Inbox(tables.inbox)
+        self.relay = OutboxRelay(
+            self.database,
+            tables.outbox,
+            self.broker,
+            batch_size=settings.relay_batch_size,
+            poll_interval_s=settings.relay_poll_interval_s,
+            publish_timeout_s=settings.publish_timeout_s,
+        )
+        self.consumer_policy = ConsumerPolicy(
+            ack_wait_s=settings.consumer_ack_wait_s,
+            max_deliver=settings.consumer_max_deliver,
+            backoff_s=settings.consumer_backoff_s,
+        )
+        self.consumers: list[Consumer] = []
+        self._head: str | None = None
+        self._background: list[asyncio.Task[None]] = []
+
+    def subscribe(self, subscription: Subscription) -> Consumer:
+        """Add a durable consumer, started with the runtime."""
+        consumer = Consumer(
+            subscription,
+            service=self.service,
+            database=self.database,
+            inbox=self.inbox,
+            broker=self.broker,
+            policy=self.consumer_policy,
+        )
+        self.consumers.append(consumer)
+        return consumer
+
+    def run_in_background(self, task: asyncio.Task[None]) -> None:
+        """Keep a service's own background task (a sweeper, say) and cancel it at stop."""
+        self._background.append(task)
+
+    async def start(self) -> None:
+        faults.arm(self.settings.crash_points)
+        self.broker.start()
+        self.relay.start()
+        for consumer in self.consumers:
+            consumer.start()
+
+    async def stop(self) -> None:
+        for task in self._background:
+            await cancel_and_wait(task)
+        self._background.clear()
+        for consumer in self.consumers:
+            await consumer.stop()
+        await self.relay.stop()
+        await self.broker.close()
+        await self.database.dispose()
+
+    async def readiness(self) -> Readiness:
+        try:
+            current = await current_revision(self.database.engine)
+        except Exception as error:
+            return Readiness(False, f"unreachable: {error.__class__.__name__}", "unknown", "-")
+        if self._head is None:
+            self._head = head_revision(self.migrations_dir)
+        head = self._head
+        migrated = current == head
+        migrations = "at head" if migrated else f"at {current or 'none'}, head is {head}"
+        broker = "connected" if self.broker.connected else "disconnected"
+        return Readiness(migrated, "reachable", migrations, broker)

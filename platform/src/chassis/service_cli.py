@@ -1,0 +1,81 @@
+"""The command line every service has: ``python -m <package> migrate|serve|<extra>``.
+
+Bad configuration ends the process with exit code 2 and one sentence naming the variable.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Callable, Coroutine
+from pathlib import Path
+from typing import Any, TypeVar
+
+from chassis.migrations import upgrade
+from chassis.settings import ConfigError, ServiceSettings
+from fastapi import FastAPI
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
+
+S = TypeVar("S", bound=ServiceSettings)
+ExtraCommand = Callable[[Any], Coroutine[Any, Any, None]]
+
+
+def run_service_cli(
+    *,
+    name: str,
+    load: Callable[[], S],
+    create_app: Callable[[S], FastAPI],
+    migrations_dir: Path,
+    extra: dict[str, tuple[str, ExtraCommand]] | None = None,
+    argv: list[str] | None = None,
+) -> None:
+    """Parse ``argv`` and run a service command.
+
+    ``extra`` maps a command name to (help text, ``async fn(settings)``), e.g. a seed command.
+    """
+    extra = extra or {}
+    parser = argparse.ArgumentParser(prog=f"python -m {name}", description=f"The {name} service.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("migrate", help="upgrade this service's database to the newest revision")
+    serve = commands.add_parser("serve", help="serve the HTTP API, relay and consumers")
+    serve.add_argument("--migrate", action="store_true", help="migrate before serving")
+    for command, (help_text, _) in extra.items():
+        commands.add_parser(command, help=help_text)
+    args = parser.parse_args(argv)
+
+    logging.basicConfig(level=logging.INFO, format=f"{name} %(levelname)s %(name)s: %(message)s")
+    try:
+        settings = load()
+    except ConfigError as error:
+        print(f"{name}: configuration error: {error}", file=sys.stderr)
+        raise SystemExit(2) from None
+
+    if args.command in {"migrate", "serve"} and (args.command == "migrate" or args.migrate):
+        try:
+            upgrade(migrations_dir, settings.database_url)
+        except (OSError, SQLAlchemyError) as error:
+            print(f"{name}: {_cannot_open(settings, error)}", file=sys.stderr)
+            raise SystemExit(2) from None
+    if args.command == "serve":
+        import uvicorn
+
+        uvicorn.run(
+            create_app(settings),
+            host=settings.host,
+            port=settings.port,
+            log_level="warning",
+            timeout_graceful_shutdown=5,
+        )
+    elif args.command in extra:
+        asyncio.run(extra[args.command][1](settings))
+
+
+def _cannot_open(settings: ServiceSettings, error: BaseException) -> str:
+    """One sentence naming the database setting, its value (without password) and the cause."""
+    url = make_url(settings.database_url).render_as_string(hide_password=True)
+    cause = getattr(error, "orig", None) or error
+    reason = str(cause).strip().splitlines()[0] if str(cause).strip() else type(cause).__name__
+    return f"cannot open the database {url} ({settings.env_name('database_url')}): {reason}"

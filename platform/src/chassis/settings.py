@@ -1,0 +1,143 @@
+"""Settings every service shares, read from the environment under the service's own prefix.
+
+A service subclasses :class:`ServiceSettings`, names itself and gives its prefix::
+
+    class OrdersSettings(ServiceSettings):
+        model_config = service_config("ORDERS_")
+        service_name: ClassVar[str] = "orders"
+
+Build it with :func:`load_settings`, which turns a validation error into a :class:`ConfigError`
+that names the environment variable, so a bad value stops startup with a sentence a person can act
+on.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, ClassVar, TypeVar
+from urllib.parse import urlsplit
+
+from chassis.workspace import find_workspace_root
+from pydantic import ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
+
+# The URL schemes a service accepts, and the async driver each one is run with.
+_ASYNC_DRIVERS = {
+    "sqlite": "sqlite+aiosqlite",
+    "sqlite+aiosqlite": "sqlite+aiosqlite",
+    "postgresql": "postgresql+asyncpg",
+    "postgres": "postgresql+asyncpg",
+    "postgresql+asyncpg": "postgresql+asyncpg",
+}
+
+DATA_DIR_ENV = "MKSERVICE_DATA_DIR"
+
+
+class ConfigError(Exception):
+    """A setting is missing or malformed; the message names the environment variable."""
+
+
+def service_config(env_prefix: str) -> SettingsConfigDict:
+    """The pydantic-settings configuration a service's settings class uses."""
+    return SettingsConfigDict(env_prefix=env_prefix, extra="ignore", validate_default=True)
+
+
+def default_data_dir() -> Path:
+    """Where SQLite files live by default: $MKSERVICE_DATA_DIR, else <workspace>/.data."""
+    if configured := os.environ.get(DATA_DIR_ENV):
+        return Path(configured)
+    root = find_workspace_root() or Path.cwd()
+    return root / ".data"
+
+
+def normalize_database_url(raw: str) -> str:
+    """Parse a database URL and return it with the async driver the chassis runs it with."""
+    try:
+        url: URL = make_url(raw)
+    except ArgumentError as error:
+        raise ValueError(f"{raw!r} is not a database URL") from error
+    driver = _ASYNC_DRIVERS.get(url.drivername)
+    if driver is None:
+        known = ", ".join(sorted({"sqlite", "postgresql"}))
+        raise ValueError(f"unknown database scheme {url.drivername!r} (use one of: {known})")
+    if driver.startswith("sqlite") and not url.database:
+        raise ValueError("a SQLite URL needs a file path, e.g. sqlite:///./.data/orders.db")
+    if driver.startswith("postgresql") and not url.database:
+        raise ValueError("a PostgreSQL URL needs a database name")
+    return url.set(drivername=driver).render_as_string(hide_password=False)
+
+
+class ServiceSettings(BaseSettings):
+    """What every service is configured with. Subclasses set ``service_name`` and the prefix."""
+
+    model_config = service_config("SERVICE_")
+    service_name: ClassVar[str] = "service"
+
+    database_url: str = ""
+    nats_url: str = "nats://127.0.0.1:4222"
+    nats_user: str | None = None
+    nats_password: str | None = None
+    host: str = "127.0.0.1"
+    port: int = 8000
+    # Outbox relay: how long it sleeps when nothing woke it, and its batch size.
+    relay_poll_interval_s: float = 1.0
+    relay_batch_size: int = 200
+    # Consumers: ack wait, deliveries before a message is parked, and the redelivery backoff.
+    consumer_ack_wait_s: float = 30.0
+    consumer_max_deliver: int = 5
+    consumer_backoff_s: tuple[float, ...] = (0.2, 1.0, 2.0, 5.0)
+    publish_timeout_s: float = 2.0
+    # Test-only: names of crash points at which the process exits at once (see chassis.faults).
+    crash_points: tuple[str, ...] = ()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _default_database(cls, values: Any) -> Any:
+        if isinstance(values, dict) and not values.get("database_url"):
+            path = default_data_dir() / f"{cls.service_name}.db"
+            values = {**values, "database_url": f"sqlite+aiosqlite:///{path}"}
+        return values
+
+    @field_validator("database_url")
+    @classmethod
+    def _valid_database_url(cls, value: str) -> str:
+        return normalize_database_url(value)
+
+    @field_validator("nats_url")
+    @classmethod
+    def _valid_nats_url(cls, value: str) -> str:
+        for server in value.split(","):
+            parts = urlsplit(server.strip())
+            if parts.scheme not in {"nats", "tls", "ws", "wss"} or not parts.hostname:
+                raise ValueError(f"{server!r} is not a NATS URL such as nats://127.0.0.1:4222")
+        return value
+
+    @property
+    def stream_name(self) -> str:
+        """The JetStream stream this service owns (subjects ``<service>.>``)."""
+        return self.service_name.upper().replace("-", "_")
+
+    def env_name(self, field: str) -> str:
+        """The environment variable that sets ``field``."""
+        return f"{self.model_config.get('env_prefix', '')}{field}".upper()
+
+
+SettingsT = TypeVar("SettingsT", bound=ServiceSettings)
+
+
+def load_settings(settings_class: type[SettingsT], **overrides: Any) -> SettingsT:
+    """Build settings from the environment (and ``overrides``), or raise a :class:`ConfigError`
+    whose message names each offending environment variable."""
+    try:
+        return settings_class(**overrides)
+    except ValidationError as error:
+        prefix = str(settings_class.model_config.get("env_prefix", ""))
+        problems = []
+        for item in error.errors():
+            field = str(item["loc"][0]) if item["loc"] else "?"
+            message = str(item["msg"]).removeprefix("Value error, ")
+            problems.append(f"{prefix}{field.upper()}: {message}")
+        raise ConfigError("; ".join(problems)) from None

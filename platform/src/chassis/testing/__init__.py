@@ -1,0 +1,16 @@
+"""Test helpers: a real nats-server, throwaway databases, and the pytest plugin using them."""
+
+from chassis.embedded_nats import NatsServer, free_port, nats_server_binary
+from chassis.testing.databases import MODE_ENV, PostgresSandbox, selected_db_mode, sqlite_url
+from chassis.testing.waiting import eventually
+
+__all__ = [
+    "MODE_ENV",
+    "NatsServer",
+    "PostgresSandbox",
+    "eventually",
+    "free_port",
+    "nats_server_binary",
+    "sqlite_url",
+    "selected_db_mode",
+]

@@ -1,0 +1,149 @@
+"""The outbox and inbox against a real nats-server and a real database (SQLite or PostgreSQL)."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+import widget
+from chassis.db import Database
+from chassis.outbox import Outbox
+from sqlalchemy import update
+from widget_harness import CREATED, Harness, created, eventually
+
+
+async def test_rolled_back_write_leaves_no_message_and_committed_write_exactly_one(
+    harness: Harness,
+) -> None:
+    relay = harness.relay()
+    relay.start()
+    harness.consumer().start()
+
+    with pytest.raises(RuntimeError):
+        async with harness.database.transaction() as session:
+            await Outbox(widget.tables.outbox).add(session, CREATED, created(1))
+            raise RuntimeError("business rule failed after the message was added")
+    await harness.write([created(2)])
+
+    await eventually(lambda: harness.effects())
+    await asyncio.sleep(0.5)  # room for a wrong second delivery to show up
+    assert await harness.effects() == 1
+    assert await harness.stream_messages() == 1
+    assert await harness.undelivered() == 0
+
+
+async def test_broker_outage_delays_but_never_drops_a_thousand_messages(harness: Harness) -> None:
+    relay = harness.relay()
+    relay.start()
+    harness.consumer().start()
+    harness.nats.stop()
+
+    for start in range(0, 1000, 50):
+        await harness.write([created(n) for n in range(start, start + 50)])
+    await asyncio.sleep(1.0)
+    assert await harness.undelivered() == 1000
+
+    harness.nats.start()
+    await eventually(lambda: _equals(harness.effects(), 1000), timeout=90)
+    await asyncio.sleep(0.5)
+    assert await harness.effects() == 1000
+    assert await harness.undelivered() == 0
+
+
+async def _equals(value: object, expected: int) -> bool:
+    return await value == expected  # type: ignore[misc]
+
+
+async def test_relay_crash_between_publish_and_mark_gives_one_effect(harness: Harness) -> None:
+    await harness.write([created(7)])
+    relay = harness.relay()
+    assert await relay.relay_once() is False
+    # The relay "crashed" after publishing, before its mark committed: undo the mark.
+    async with harness.database.transaction() as session:
+        await session.execute(update(widget.tables.outbox).values(delivered_at=None))
+    assert await relay.relay_once() is False
+    harness.consumer().start()
+
+    await eventually(lambda: harness.effects())
+    await asyncio.sleep(0.5)
+    assert await harness.effects() == 1
+
+
+async def test_redelivered_message_is_applied_once_by_the_inbox(harness: Harness) -> None:
+    envelope = created(8)
+    headers = envelope.headers()
+    del headers["Nats-Msg-Id"]  # defeat the broker's dedupe: only the inbox stands in the way
+    for _ in range(3):
+        await harness.broker.publish(CREATED, envelope.body(), headers, timeout=5)
+    harness.consumer().start()
+
+    await eventually(lambda: harness.effects())
+    await asyncio.sleep(0.5)
+    assert await harness.effects() == 1
+    assert await harness.stream_messages() == 3
+
+
+async def test_poison_message_is_parked_with_its_reason_and_the_rest_flow(
+    harness: Harness,
+) -> None:
+    good = widget.effects
+
+    async def fails_on_poison(envelope, session) -> None:  # type: ignore[no-untyped-def]
+        if envelope.data.get("poison"):
+            raise ValueError("cannot apply this widget")
+        from sqlalchemy import insert
+
+        await session.execute(insert(good).values(message_id=envelope.id))
+
+    poison = created(0).model_copy(update={"data": {"poison": True}})
+    await harness.broker.publish(CREATED, poison.body(), poison.headers(), timeout=5)
+    await harness.broker.publish(CREATED, b"{not json", {"Nats-Msg-Id": "garbage-1"}, timeout=5)
+    for n in range(1, 6):
+        message = created(n)
+        await harness.broker.publish(CREATED, message.body(), message.headers(), timeout=5)
+    harness.consumer(fails_on_poison).start()
+
+    await eventually(lambda: _equals(harness.effects(), 5))
+    await eventually(lambda: _equals(harness.stream_messages("widgets.dlq.effects"), 2))
+    parked = harness.broker.js
+    first = await parked.get_last_msg("WIDGETS", "widgets.dlq.effects")
+    reasons = {first.headers["Mk-Dead-Letter-Reason"]} if first.headers else set()
+    assert any("unparseable" in r or "cannot apply" in r for r in reasons)
+    sub = await harness.broker.js.subscribe("widgets.dlq.effects", ordered_consumer=True)
+    seen = [await sub.next_msg(timeout=5) for _ in range(2)]
+    by_reason = {m.headers["Mk-Dead-Letter-Reason"]: m for m in seen if m.headers}
+    failed = next(m for r, m in by_reason.items() if "cannot apply this widget" in r)
+    assert "failed 5 times" in failed.headers["Mk-Dead-Letter-Reason"]
+    assert failed.headers["Mk-Type"] == "widgets.created"  # original headers kept
+    assert failed.headers["Mk-Original-Subject"] == CREATED
+    assert any("unparseable envelope" in r for r in by_reason)
+    assert await harness.effects() == 5
+
+
+async def test_concurrent_writers_and_two_relays_deliver_every_row_once(harness: Harness) -> None:
+    published: list[str] = []
+    real_publish = harness.broker.publish
+
+    async def spy(subject, body, headers, timeout):  # type: ignore[no-untyped-def]
+        ack = await real_publish(subject, body, headers, timeout)
+        published.append(headers["Nats-Msg-Id"])
+        return ack
+
+    harness.broker.publish = spy  # type: ignore[method-assign]
+    second_process = Database(harness.url)  # a second relay with its own connection pool
+    harness.relay().start()
+    harness.relay(second_process).start()
+    harness.consumer().start()
+
+    async def writer(w: int) -> None:
+        for batch in range(10):
+            await harness.write([created(w * 1000 + batch * 5 + i) for i in range(5)])
+
+    await asyncio.gather(*(writer(w) for w in range(8)))
+    await eventually(lambda: _equals(harness.effects(), 400), timeout=60)
+    await asyncio.sleep(0.5)
+    await second_process.dispose()
+    assert await harness.undelivered() == 0
+    assert len(published) == 400
+    assert len(set(published)) == 400, "a row was published twice"
+    assert await harness.effects() == 400

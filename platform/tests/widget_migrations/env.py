@@ -1,0 +1,4 @@
+import widget
+from chassis.migrations import run_env
+
+run_env(widget.metadata)

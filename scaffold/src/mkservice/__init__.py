@@ -1,0 +1,1 @@
+"""mkservice: the generator and tooling of the workspace."""

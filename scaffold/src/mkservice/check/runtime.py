@@ -1,0 +1,130 @@
+"""The slow, real checks of ``mkservice check --runtime``.
+
+6. Deployment coupling: each service, started ALONE against a fresh database, with no other
+   service and NO broker running, migrates and becomes ready (a broker outage only makes it
+   ``degraded``). A service that needs another one up first cannot be deployed on its own.
+7. Test coupling: each service's test suite passes when the service is installed ALONE into an
+   environment of its own (``uv sync --package``); a shared venv hides a missing dependency, and
+   a suite that needs another service's package or data fails here.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Sequence
+from pathlib import Path
+
+from chassis.embedded_nats import free_port
+
+from mkservice.check.discovery import Service
+from mkservice.check.results import CheckResult, Finding
+
+READY_TIMEOUT_S = 60.0
+
+
+def run_runtime_checks(repo: Path, services: Sequence[Service]) -> list[CheckResult]:
+    """Run checks 6 and 7 over ``services``."""
+    return [
+        CheckResult(
+            "deployment-coupling",
+            "Each service starts alone",
+            "deployment coupling",
+            tuple(f for s in services if (f := _starts_alone(repo, s)) is not None),
+        ),
+        CheckResult(
+            "test-coupling",
+            "Each service's tests pass installed alone",
+            "test coupling",
+            tuple(f for s in services if (f := _tests_pass_alone(repo, s)) is not None),
+        ),
+    ]
+
+
+def _finding(repo: Path, service: Service, detail: str) -> Finding:
+    pyproject = service.root / "pyproject.toml"
+    return Finding(str(pyproject.relative_to(repo)), 1, (service.name,), detail)
+
+
+def _starts_alone(repo: Path, service: Service) -> Finding | None:
+    with tempfile.TemporaryDirectory(prefix=f"mk-alone-{service.name}-") as scratch:
+        port = free_port()
+        env = {
+            **os.environ,
+            f"{service.env_prefix}DATABASE_URL": f"sqlite:///{scratch}/{service.name}.db",
+            # A port nothing listens on: the broker is "down" for the whole check.
+            f"{service.env_prefix}NATS_URL": f"nats://127.0.0.1:{free_port()}",
+            f"{service.env_prefix}PORT": str(port),
+            f"{service.env_prefix}HOST": "127.0.0.1",
+        }
+        log_path = Path(scratch) / "service.log"
+        with open(log_path, "wb") as log:
+            process = subprocess.Popen(
+                [sys.executable, "-m", service.package, "serve", "--migrate"],
+                cwd=repo, env=env, stdout=log, stderr=subprocess.STDOUT,
+            )  # fmt: skip
+        try:
+            status = _wait_ready(f"http://127.0.0.1:{port}/health/ready", process)
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        if status in {"ready", "degraded"}:
+            return None
+        tail = log_path.read_text(errors="replace").strip().splitlines()[-3:]
+        return _finding(repo, service, f"not ready alone ({status}); log: {' | '.join(tail)}")
+
+
+def _wait_ready(url: str, process: subprocess.Popen[bytes]) -> str:
+    deadline = time.monotonic() + READY_TIMEOUT_S
+    last = "no answer"
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            return f"exited with code {process.returncode}"
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                return str(json.load(response).get("status"))
+        except urllib.error.HTTPError as error:
+            last = f"HTTP {error.code}"
+        except OSError:
+            pass
+        time.sleep(0.2)
+    return f"timed out after {READY_TIMEOUT_S:.0f}s ({last})"
+
+
+def _uv() -> str:
+    found = shutil.which("uv")
+    return found or str(Path(sys.executable).parent / "uv")
+
+
+def _tests_pass_alone(repo: Path, service: Service) -> Finding | None:
+    if not service.tests.is_dir():
+        return _finding(repo, service, "has no tests folder")
+    with tempfile.TemporaryDirectory(prefix=f"mk-venv-{service.name}-") as venv:
+        env = {**os.environ, "UV_PROJECT_ENVIRONMENT": venv}
+        env.pop("VIRTUAL_ENV", None)
+        sync = subprocess.run(
+            [_uv(), "sync", "--frozen", "--package", service.name, "--quiet"],
+            cwd=repo, env=env, capture_output=True, text=True,
+        )  # fmt: skip
+        if sync.returncode != 0:
+            return _finding(
+                repo, service, f"cannot be installed alone: {sync.stderr.strip()[-300:]}"
+            )
+        tests = subprocess.run(
+            [f"{venv}/bin/python", "-m", "pytest", "-c", str(repo / "pyproject.toml"),
+             "--rootdir", str(service.root), str(service.root), "-q", "-p", "no:cacheprovider"],
+            cwd=repo, env=env, capture_output=True, text=True,
+        )  # fmt: skip
+        if tests.returncode != 0:
+            summary = tests.stdout.strip().splitlines()[-1:] or ["no output"]
+            return _finding(repo, service, f"tests fail installed alone: {summary[0]}")
+    return None

@@ -1,0 +1,1 @@
+"""The sub-commands of mkservice, one module each, each with ``register(app)``."""

@@ -1,0 +1,60 @@
+"""``mkservice bench``: checkout throughput and latency against floors measured in the same run
+(what ``make bench`` runs); ``--profile`` runs the services under cProfile instead."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from mkservice.workspace import workspace_root
+
+PARTS = ("floors", "checkout", "generator")
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``bench`` command to ``app``."""
+    app.command("bench")(bench)
+
+
+def bench(
+    quick: Annotated[
+        bool, typer.Option("--quick", help="A short smoke run (about a minute); rough figures.")
+    ] = False,
+    only: Annotated[
+        list[str] | None,
+        typer.Option("--only", help=f"Run only these parts (repeatable): {', '.join(PARTS)}."),
+    ] = None,
+    profile: Annotated[
+        bool,
+        typer.Option("--profile", help="Profile the services (cProfile) at a steady load instead."),
+    ] = False,
+    rate: Annotated[
+        float, typer.Option("--rate", min=1, help="With --profile: orders per second.")
+    ] = 5.0,
+    seconds: Annotated[
+        float, typer.Option("--seconds", min=1, help="With --profile: how long.")
+    ] = 20.0,
+) -> None:
+    """Measure the floors (bare insert, JetStream), the checkout (sustained sagas/s, saga
+    latency at half load, outbox and consumer lag) and the generator, in one run.
+
+    Prints a table with the ratios and the targets, and writes .bench/results.json. The mode is
+    SQLite unless MKSERVICE_TEST_DB=postgres. Exits 1 if a part could not be measured.
+    """
+    # Imported here so that `mkservice --help` does not load rich, httpx and the chassis.
+    from rich.console import Console
+
+    repo = workspace_root()
+    console = Console()
+    if profile:
+        from mkservice.bench.profiling import run_profile
+
+        raise typer.Exit(run_profile(repo, console, rate=rate, seconds=seconds))
+    unknown = sorted(set(only or ()) - set(PARTS))
+    if unknown:
+        raise typer.BadParameter(f"unknown part {', '.join(unknown)}", param_hint="--only")
+    from mkservice.bench.runner import run_bench
+
+    parts = tuple(part for part in PARTS if not only or part in only)
+    raise typer.Exit(run_bench(repo, console, quick=quick, parts=parts))

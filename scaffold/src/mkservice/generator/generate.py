@@ -1,0 +1,195 @@
+"""``mkservice new`` as two steps: plan (validate everything, write nothing) and apply (atomically).
+
+Apply renders into a temporary folder inside ``services/`` (same filesystem, so the final
+``os.rename`` is atomic), then, holding backups of docker-compose.yml and uv.lock, moves the
+folder into place, writes the compose file and runs ``uv lock``. Any failure, Ctrl-C or SIGTERM
+before the end undoes all three; the temporary folder is always removed.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import signal
+import tempfile
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import FrameType
+
+from mkservice.generator import compose, registry, render, tools
+from mkservice.generator.errors import GenerationFailed
+from mkservice.generator.naming import ServiceNames, validate_name
+
+TEMP_PREFIX = ".mkservice-tmp-"
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Everything ``mkservice new`` will do, decided before anything is written."""
+
+    root: Path
+    names: ServiceNames
+    port: int
+    template: render.Template
+    context: dict[str, str]
+    compose: compose.ComposeChange
+    uv: str
+    files: list[str]
+
+    @property
+    def folder(self) -> Path:
+        return self.root / "services" / self.names.slug
+
+
+@dataclass
+class Outcome:
+    plan: Plan
+    installed: bool | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+def plan_service(root: Path, name: str, port: int | None) -> Plan:
+    """Validate ``name`` and ``port`` against the workspace and prepare every change.
+
+    Raises :class:`Refused` (bad input) or :class:`GenerationFailed`; writes nothing.
+    """
+    names = validate_name(name)
+    services = registry.read_registry(root)
+    registry.check_available(root, names, services)
+    # Ports published in docker-compose.yml count as taken (NATS, PostgreSQL, and a block whose
+    # folder was removed by hand), except by the stale block this name replaces.
+    used = {
+        number: f"the {block} block of {compose.COMPOSE_FILE}"
+        for number, block in compose.compose_ports(root).items()
+        if block != names.slug
+    }
+    for number, slug in registry.used_ports(services).items():
+        used[number] = f"the service {slug!r}"
+    if port is None:
+        port = registry.allocate_port(used)
+    else:
+        registry.check_port(port, used)
+    template = render.Template.of(root)
+    password = secrets.token_urlsafe(18)
+    context = render.template_context(names, port, password, template)
+    change = compose.register_service(root, names, port, password)
+    uv = tools.find_uv(root)
+    files = render.planned_files(template, names)
+    return Plan(root, names, port, template, context, change, uv, files)
+
+
+def create_service(
+    plan: Plan, *, install: bool, quiet: bool = False, step: Callable[[str], None] | None = None
+) -> Outcome:
+    """Apply ``plan``: render, move into place, register, lock; then install unless told not to."""
+    say = step or (lambda _: None)
+    outcome = Outcome(plan)
+    services_dir = plan.root / "services"
+    services_dir.mkdir(exist_ok=True)
+    temp = Path(tempfile.mkdtemp(prefix=TEMP_PREFIX, dir=services_dir))
+    try:
+        say("rendering the template")
+        rendered = render.render(plan.template, plan.context, temp)
+        outcome.notes += render.tidy(rendered, plan.names, plan.root)
+        say("registering the service")
+        _apply(plan, rendered, temp)
+    finally:
+        shutil.rmtree(temp, ignore_errors=True)
+    if install:
+        say("installing it into the workspace venv (uv sync --all-packages)")
+        outcome.installed = tools.sync(plan.uv, plan.root, quiet=quiet)
+        if not outcome.installed:
+            outcome.notes.append("`uv sync --all-packages` failed: run `make bootstrap` again")
+    return outcome
+
+
+def _apply(plan: Plan, rendered: Path, temp: Path) -> None:
+    lock_file = plan.root / "uv.lock"
+    backups = [_Backup.of(plan.compose.path), _Backup.of(lock_file)]
+    moved = False
+    try:
+        with _terminate_as_interrupt():
+            if plan.folder.exists():
+                raise GenerationFailed(f"services/{plan.names.slug} appeared while generating.")
+            os.rename(rendered, plan.folder)
+            moved = True
+            shutil.rmtree(temp, ignore_errors=True)
+            _write_atomically(plan.compose.path, plan.compose.new_text)
+            tools.lock(plan.uv, plan.root)
+    except BaseException:
+        with _interrupts_ignored():
+            if moved:
+                shutil.rmtree(plan.folder, ignore_errors=True)
+            for backup in backups:
+                backup.restore()
+        raise
+
+
+@dataclass(frozen=True)
+class _Backup:
+    """A file's bytes and times (or its absence), to put back exactly."""
+
+    path: Path
+    content: bytes | None
+    times: tuple[int, int] | None
+
+    @classmethod
+    def of(cls, path: Path) -> _Backup:
+        if not path.is_file():
+            return cls(path, None, None)
+        stat = path.stat()
+        return cls(path, path.read_bytes(), (stat.st_atime_ns, stat.st_mtime_ns))
+
+    def restore(self) -> None:
+        if self.content is None:
+            self.path.unlink(missing_ok=True)
+            return
+        if not self.path.is_file() or self.path.read_bytes() != self.content:
+            _write_atomically(self.path, self.content)
+        if self.times is not None:
+            os.utime(self.path, ns=self.times)
+
+
+def _write_atomically(path: Path, content: str | bytes) -> None:
+    data = content.encode("utf-8") if isinstance(content, str) else content
+    temporary = path.with_name(f"{TEMP_PREFIX}{path.name}")
+    try:
+        temporary.write_bytes(data)
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
+@contextmanager
+def _terminate_as_interrupt() -> Iterator[None]:
+    """SIGTERM (a CI timeout, `kill`) undoes the changes the way Ctrl-C does."""
+
+    def interrupt(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    if threading.current_thread() is not threading.main_thread():
+        yield  # only the main thread may set signal handlers
+        return
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+@contextmanager
+def _interrupts_ignored() -> Iterator[None]:
+    """While undoing, a second Ctrl-C must not leave the undo half done."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {sig: signal.signal(sig, signal.SIG_IGN) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)

@@ -1,0 +1,139 @@
+"""Rendering the cookiecutter template into a temporary folder, then tidying the result.
+
+We drive cookiecutter's own pipeline (``generate_context``, ``prompt_for_config`` with
+``no_input``, ``generate_files``: what ``cookiecutter.main.cookiecutter`` does) rather than the
+``cookiecutter()`` wrapper, because the wrapper also reads the user's ``~/.cookiecutterrc``
+(whose defaults would make output depend on who runs it) and writes a replay file into the
+user's home folder. Our replay record is ``.mkservice.json``, inside the service.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from mkservice.generator.errors import GenerationFailed
+from mkservice.generator.naming import ServiceNames
+from mkservice.generator.tools import find_ruff
+
+TEMPLATE_DIR = Path("scaffold") / "template"
+RECORD_FILE = ".mkservice.json"
+_SECRET_KEYS = {"db_password"}
+
+
+@dataclass(frozen=True)
+class Template:
+    """The template of a workspace: its folder and the version it declares."""
+
+    path: Path
+    version: str
+
+    @classmethod
+    def of(cls, root: Path) -> Template:
+        path = root / TEMPLATE_DIR
+        try:
+            defaults = json.loads((path / "cookiecutter.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError) as error:
+            message = f"cannot read the template's cookiecutter.json ({error})."
+            raise GenerationFailed(message) from error
+        return cls(path, str(defaults.get("template_version", "0")))
+
+
+def template_context(
+    names: ServiceNames, port: int, password: str, template: Template
+) -> dict[str, str]:
+    """The template inputs of a service (cookiecutter's ``extra_context``)."""
+    return {
+        "service_slug": names.slug,
+        "package": names.package,
+        "class_prefix": names.class_prefix,
+        "env_prefix": names.env_prefix,
+        "stream": names.stream,
+        "port": str(port),
+        "db_password": password,
+        "template_version": template.version,
+    }
+
+
+def planned_files(template: Template, names: ServiceNames) -> list[str]:
+    """The paths (relative to the service folder) rendering would create."""
+    project = next(template.path.glob("{{*}}"))
+    found = []
+    for path in sorted(project.rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts:
+            relative = str(path.relative_to(project))
+            relative = relative.replace("{{cookiecutter.package}}", names.package)
+            found.append(relative.replace("{{cookiecutter.service_slug}}", names.slug))
+    return sorted([*found, RECORD_FILE])
+
+
+def render(template: Template, context: dict[str, str], output_dir: Path) -> Path:
+    """Render the template into ``output_dir``; return the new service folder."""
+    from cookiecutter.exceptions import CookiecutterException
+    from cookiecutter.generate import generate_context, generate_files
+    from cookiecutter.prompt import prompt_for_config
+
+    try:
+        full = generate_context(
+            context_file=str(template.path / "cookiecutter.json"), extra_context=context
+        )
+        full["_cookiecutter"] = {
+            key: value for key, value in full["cookiecutter"].items() if not key.startswith("_")
+        }
+        full["cookiecutter"].update(prompt_for_config(full, no_input=True))
+        full["cookiecutter"].update(
+            _template=str(template.path),
+            _output_dir=str(output_dir),
+            _repo_dir=str(template.path),
+            _checkout=None,
+        )
+        project = generate_files(
+            repo_dir=str(template.path), context=full, output_dir=str(output_dir)
+        )
+    except CookiecutterException as error:
+        raise GenerationFailed(f"the template did not render ({error}).") from error
+    folder = Path(project)
+    _write_record(folder, full["cookiecutter"], template)
+    return folder
+
+
+def _write_record(folder: Path, context: dict[str, Any], template: Template) -> None:
+    """What a future ``mkservice update`` needs to replay the template (minus secrets)."""
+    inputs = {
+        key: value
+        for key, value in context.items()
+        if not key.startswith("_") and key not in _SECRET_KEYS
+    }
+    record = {
+        "template": TEMPLATE_DIR.as_posix(),
+        "template_version": template.version,
+        "cookiecutter": inputs,
+        "secrets": {"db_password": "deploy/postgres-init.sql"},
+    }
+    text = json.dumps(record, indent=2, sort_keys=True) + "\n"
+    (folder / RECORD_FILE).write_text(text, encoding="utf-8")
+
+
+def tidy(folder: Path, names: ServiceNames, root: Path) -> list[str]:
+    """Sort imports and format the rendered code, so it is lint-clean whatever the name (a long
+    name can push a line past the limit). Returns notes when ruff is missing or unhappy."""
+    ruff = find_ruff(root)
+    if ruff is None:
+        return ["ruff was not found, so the new code was not formatted"]
+    # The package is first-party wherever the folder sits (ruff's `src` globs do not see the
+    # temporary folder), so its imports sort exactly as they will under services/.
+    first_party = f"lint.isort.known-first-party = [{json.dumps(names.package)}]"
+    commands = [
+        [ruff, "check", "--fix", "--select", "I", "--no-cache", "--quiet", "--config", first_party,
+         "--exit-zero", str(folder)],
+        [ruff, "format", "--no-cache", "--quiet", str(folder)],
+    ]  # fmt: skip
+    notes = []
+    for command in commands:
+        completed = subprocess.run(command, cwd=root, capture_output=True, text=True)
+        if completed.returncode != 0:
+            notes.append(f"`ruff {command[1]}` failed: {completed.stderr.strip()[:200]}")
+    return notes

@@ -1,0 +1,166 @@
+"""An HTTP client for the checkout, as a user of the stack sees it: place orders, wait for them.
+
+Shared by ``mkservice demo`` and the end-to-end tests, so both exercise the same public API:
+``POST /orders`` (202, the order in ``PENDING``), ``GET /orders/{id}``, ``GET /products`` on
+inventory and ``GET /payments`` on payments.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Mapping, Sequence
+from types import TracebackType
+from typing import Any
+
+import httpx
+
+TERMINAL_STATUSES = frozenset({"CONFIRMED", "REJECTED"})
+
+Order = dict[str, Any]
+
+
+class CheckoutError(Exception):
+    """A request was refused or answered unexpectedly; the message holds the response body."""
+
+
+class CheckoutClient:
+    """Talks to the services at ``urls`` (service name -> base URL). Use ``async with``."""
+
+    def __init__(
+        self,
+        urls: Mapping[str, str],
+        *,
+        timeout: float = 10.0,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.urls = dict(urls)
+        # ``transport`` lets a test answer in-process (httpx.MockTransport) instead of over TCP.
+        self._http = httpx.AsyncClient(timeout=timeout, transport=transport)
+
+    async def __aenter__(self) -> CheckoutClient:
+        return self
+
+    async def __aexit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    async def _request(self, method: str, service: str, path: str, **kwargs: Any) -> httpx.Response:
+        response = await self._http.request(method, self.urls[service] + path, **kwargs)
+        if response.is_error:
+            raise CheckoutError(
+                f"{method} {service} {path} answered {response.status_code}: {response.text}"
+            )
+        return response
+
+    async def place_order(
+        self,
+        lines: Sequence[Mapping[str, Any]],
+        payment_token: str,
+        *,
+        customer_id: str = "c-1",
+        idempotency_key: str | None = None,
+    ) -> Order:
+        """``POST /orders``; returns the accepted order (status ``PENDING``)."""
+        body = {"customer_id": customer_id, "lines": list(lines), "payment_token": payment_token}
+        headers = {"Idempotency-Key": idempotency_key} if idempotency_key else {}
+        response = await self._request("POST", "orders", "/orders", json=body, headers=headers)
+        order: Order = response.json()
+        return order
+
+    async def place_and_wait(
+        self,
+        lines: Sequence[Mapping[str, Any]],
+        payment_token: str,
+        *,
+        timeout: float = 60.0,
+        **options: Any,
+    ) -> Order:
+        """Place an order and return it once its saga has finished (``CONFIRMED``/``REJECTED``)."""
+        placed = await self.place_order(lines, payment_token, **options)
+        return (await self.wait_terminal([placed["id"]], timeout=timeout))[placed["id"]]
+
+    async def get_order(self, order_id: str) -> Order:
+        order: Order = (await self._request("GET", "orders", f"/orders/{order_id}")).json()
+        return order
+
+    async def wait_terminal(
+        self,
+        order_ids: Sequence[str],
+        *,
+        timeout: float = 60.0,
+        interval: float = 0.25,
+        on_progress: Callable[[dict[str, Order]], None] | None = None,
+    ) -> dict[str, Order]:
+        """Poll until every order is ``CONFIRMED`` or ``REJECTED``; return them by id.
+
+        ``on_progress`` gets the latest view of every order after each round. Raises
+        ``TimeoutError`` naming the orders still pending after ``timeout`` seconds.
+        """
+        deadline = time.monotonic() + timeout
+        latest: dict[str, Order] = {}
+        while True:
+            pending = [
+                i for i in order_ids if latest.get(i, {}).get("status") not in TERMINAL_STATUSES
+            ]
+            for order in await asyncio.gather(*(self.get_order(i) for i in pending)):
+                latest[order["id"]] = order
+            if on_progress is not None:
+                on_progress(dict(latest))
+            pending = [i for i in order_ids if latest[i].get("status") not in TERMINAL_STATUSES]
+            if not pending:
+                return latest
+            if time.monotonic() > deadline:
+                states = ", ".join(f"{i} ({latest[i].get('status')})" for i in pending)
+                raise TimeoutError(f"orders not finished after {timeout:.0f}s: {states}")
+            await asyncio.sleep(interval)
+
+    async def create_product(
+        self, sku: str, stock: int, *, price_cents: int = 1_000, name: str | None = None
+    ) -> dict[str, Any]:
+        """``POST /products`` on inventory; returns the product with its stock."""
+        body = {"sku": sku, "name": name or sku, "price_cents": price_cents, "stock": stock}
+        product: dict[str, Any] = (
+            await self._request("POST", "inventory", "/products", json=body)
+        ).json()
+        return product
+
+    async def product(self, sku: str) -> dict[str, Any]:
+        """``GET /products/{sku}`` on inventory."""
+        product: dict[str, Any] = (
+            await self._request("GET", "inventory", f"/products/{sku}")
+        ).json()
+        return product
+
+    async def products(self) -> list[dict[str, Any]]:
+        """``GET /products`` on inventory."""
+        return _records((await self._request("GET", "inventory", "/products")).json())
+
+    async def payments(self) -> list[dict[str, Any]]:
+        """``GET /payments`` on payments."""
+        return _records((await self._request("GET", "payments", "/payments")).json())
+
+    async def payment(self, order_id: str) -> dict[str, Any] | None:
+        """``GET /payments/{order_id}`` on payments; ``None`` when the order has no payment."""
+        response = await self._http.get(f"{self.urls['payments']}/payments/{order_id}")
+        if response.status_code == 404:
+            return None
+        if response.is_error:
+            raise CheckoutError(f"GET payments /payments/{order_id}: {response.text}")
+        payment: dict[str, Any] = response.json()
+        return payment
+
+
+def _records(body: Any) -> list[dict[str, Any]]:
+    """A list of objects, whether the API answers a bare list or a page such as ``{items: []}``."""
+    if isinstance(body, dict):
+        lists = [value for value in body.values() if isinstance(value, list)]
+        body = lists[0] if len(lists) == 1 else [body]
+    return [item for item in body if isinstance(item, dict)]

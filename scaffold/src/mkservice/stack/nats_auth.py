@@ -1,0 +1,137 @@
+"""A nats-server configuration that gives every service its own NATS user and least privilege.
+
+Each service may publish only on its own subjects (``<service>.>``: its events, its dead
+letters), on the command subjects of the services it calls (``inventory.cmd.>``), and on the
+JetStream API subjects of its own stream and of the streams it consumes; it may subscribe only to
+its inboxes (where JetStream delivers pulled messages and API answers) and to what it consumes.
+So payments cannot announce ``orders.evt.order-confirmed``, read the ORDERS stream, or delete
+another service's stream. An operator user (the fault suite's, say) may do anything.
+
+``render_config`` returns the text; ``write_config`` writes it with fresh passwords and returns
+the credentials to hand to each service as ``<PREFIX>NATS_USER`` / ``<PREFIX>NATS_PASSWORD``.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+OPERATOR_USER = "operator"
+
+
+@dataclass(frozen=True)
+class ServiceGrant:
+    """What one service talks to: the services whose commands it sends, what it consumes."""
+
+    name: str
+    calls: tuple[str, ...] = ()
+    # Subjects it reads with durable consumers, e.g. ``inventory.evt.>``; the stream is the
+    # first token's service.
+    consumes: tuple[str, ...] = ()
+
+    @property
+    def stream(self) -> str:
+        return stream_of(self.name)
+
+    def publish_allow(self) -> list[str]:
+        subjects = [f"{self.name}.>", *(f"{callee}.cmd.>" for callee in self.calls)]
+        subjects += ["$JS.API.INFO"]
+        subjects += [
+            f"$JS.API.STREAM.{verb}.{self.stream}" for verb in ("INFO", "CREATE", "UPDATE")
+        ]
+        for stream in self.consumed_streams():
+            subjects += [
+                f"$JS.API.CONSUMER.INFO.{stream}.*",
+                f"$JS.API.CONSUMER.CREATE.{stream}.*",
+                f"$JS.API.CONSUMER.CREATE.{stream}.*.>",
+                f"$JS.API.CONSUMER.DURABLE.CREATE.{stream}.*",
+                f"$JS.API.CONSUMER.MSG.NEXT.{stream}.*",
+                f"$JS.ACK.{stream}.>",
+            ]
+        return subjects
+
+    def subscribe_allow(self) -> list[str]:
+        return ["_INBOX.>", *self.consumes]
+
+    def consumed_streams(self) -> list[str]:
+        return sorted({stream_of(subject.split(".", 1)[0]) for subject in self.consumes})
+
+
+def stream_of(service: str) -> str:
+    """The JetStream stream a service owns (as the chassis names it)."""
+    return service.upper().replace("-", "_")
+
+
+# The reference checkout: orders calls inventory and payments and reads their events; each
+# participant reads the commands addressed to it from its own stream.
+CHECKOUT_GRANTS: tuple[ServiceGrant, ...] = (
+    ServiceGrant(
+        "orders", calls=("inventory", "payments"), consumes=("inventory.evt.>", "payments.evt.>")
+    ),  # fmt: skip
+    ServiceGrant("inventory", consumes=("inventory.cmd.>",)),
+    ServiceGrant("payments", consumes=("payments.cmd.>",)),
+)
+
+
+def grants_for(services: Iterable[str]) -> list[ServiceGrant]:
+    """The checkout's grants for the services named; any other service reads its own commands."""
+    known = {grant.name: grant for grant in CHECKOUT_GRANTS}
+    return [known.get(name) or ServiceGrant(name, consumes=(f"{name}.cmd.>",)) for name in services]
+
+
+@dataclass
+class NatsCredentials:
+    """The user and password of each service, and of the operator."""
+
+    users: dict[str, str] = field(default_factory=dict)
+
+    def password(self, user: str) -> str:
+        return self.users[user]
+
+    def service_env(self, env_prefixes: Mapping[str, str]) -> dict[str, str]:
+        """``<PREFIX>NATS_USER`` and ``<PREFIX>NATS_PASSWORD`` of each service named."""
+        env: dict[str, str] = {}
+        for service, prefix in env_prefixes.items():
+            env[f"{prefix}NATS_USER"] = service
+            env[f"{prefix}NATS_PASSWORD"] = self.users[service]
+        return env
+
+
+def _user_block(user: str, password: str, grant: ServiceGrant | None) -> str:
+    lines = [f"    {{ user: {json.dumps(user)}, password: {json.dumps(password)}"]
+    if grant is not None:
+        lines.append("      permissions: {")
+        lines.append(f"        publish: {{ allow: {json.dumps(grant.publish_allow())} }}")
+        lines.append(f"        subscribe: {{ allow: {json.dumps(grant.subscribe_allow())} }}")
+        lines.append("      }")
+    lines.append("    }")
+    return "\n".join(lines)
+
+
+def render_config(grants: Iterable[ServiceGrant], credentials: NatsCredentials) -> str:
+    """The ``authorization`` block of a nats-server config for ``grants`` (plus the operator)."""
+    grants = list(grants)
+    blocks = [_user_block(g.name, credentials.password(g.name), g) for g in grants]
+    if OPERATOR_USER in credentials.users:
+        blocks.append(_user_block(OPERATOR_USER, credentials.password(OPERATOR_USER), None))
+    users = "\n".join(blocks)
+    return (
+        "# Generated by mkservice (stack/nats_auth.py): one NATS user per service.\n"
+        f"authorization {{\n  users: [\n{users}\n  ]\n}}\n"
+    )
+
+
+def write_config(
+    path: Path, grants: Iterable[ServiceGrant], *, operator: bool = True
+) -> NatsCredentials:
+    """Write a config with fresh random passwords to ``path``; return the credentials."""
+    grants = list(grants)
+    names = [grant.name for grant in grants] + ([OPERATOR_USER] if operator else [])
+    credentials = NatsCredentials({name: secrets.token_urlsafe(18) for name in names})
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(render_config(grants, credentials), encoding="utf-8")
+    path.chmod(0o600)
+    return credentials

@@ -1,0 +1,184 @@
+"""One service as an operating-system process: ``python -m <package> serve --migrate``.
+
+Each process is started in its own session (so its own process group): a Ctrl-C in the terminal
+reaches only mkservice, which then stops the services in order, and a signal sent to the group
+reaches anything the service itself started.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import http.client
+import os
+import signal
+import subprocess
+import time
+import urllib.request
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from pathlib import Path
+
+from mkservice.stack.discovery import ServiceSpec
+
+READY_PATH = "/health/ready"
+
+
+class StackError(Exception):
+    """The stack could not start or a step failed; the message names the service."""
+
+
+def log_tail(log_file: Path, lines: int = 25) -> str:
+    """The last ``lines`` lines of a log file, or a note when there is none."""
+    try:
+        text = log_file.read_text(encoding="utf-8", errors="replace")
+    except FileNotFoundError:
+        return f"(no log at {log_file})"
+    return "\n".join(text.splitlines()[-lines:]) or "(the log is empty)"
+
+
+class ServiceProcess:
+    """Runs one service; its port, environment and log file stay the same across restarts."""
+
+    def __init__(
+        self,
+        spec: ServiceSpec,
+        *,
+        port: int,
+        env: Mapping[str, str],
+        log_file: Path,
+        python: str,
+        cwd: Path,
+    ) -> None:
+        self.spec = spec
+        self.port = port
+        self.env = dict(env)
+        self.log_file = log_file
+        self.python = python
+        self.cwd = cwd
+        self._process: subprocess.Popen[bytes] | None = None
+        self._log_offset = 0  # where the output of the latest start begins in the log
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def pid(self) -> int | None:
+        """The process id (also its process group id), while one was started and not reaped."""
+        return self._process.pid if self._process is not None else None
+
+    @property
+    def running(self) -> bool:
+        return self._process is not None and self._process.poll() is None
+
+    def _command(self, *args: str) -> list[str]:
+        return [self.python, "-m", self.spec.package, *args]
+
+    def _environment(self) -> dict[str, str]:
+        # PORT is set here, not in __init__, because a port found taken is replaced before a retry.
+        return {**os.environ, **self.env, self.spec.env_name("port"): str(self.port)}
+
+    def _open_log(self, args: Sequence[str]) -> int:
+        self.log_file.parent.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(self.log_file, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+        stamp = datetime.now().isoformat(timespec="seconds")
+        header = f"\n=== mkservice {stamp}: python -m {self.spec.package} {' '.join(args)}\n"
+        os.write(descriptor, header.encode())
+        return descriptor
+
+    def run_step(self, *args: str, timeout: float = 120.0) -> None:
+        """Run a one-off command of the service (``migrate``, ``seed``) to completion."""
+        log = self._open_log(args)
+        try:
+            completed = subprocess.run(
+                self._command(*args), stdout=log, stderr=subprocess.STDOUT, env=self._environment(),
+                cwd=self.cwd, start_new_session=True, timeout=timeout, check=False,
+            )  # fmt: skip
+        except subprocess.TimeoutExpired:
+            what = f"`{' '.join(args)}` took longer than {timeout}s"
+            raise StackError(self._failure(what)) from None
+        finally:
+            os.close(log)
+        if completed.returncode != 0:
+            raise StackError(
+                self._failure(f"`{' '.join(args)}` exited with code {completed.returncode}")
+            )
+
+    def start(self) -> None:
+        """Start serving (migrating first); returns at once, see :meth:`wait_ready`."""
+        if self.running:
+            return
+        log = self._open_log(("serve", "--migrate"))
+        self._log_offset = os.fstat(log).st_size
+        try:
+            self._process = subprocess.Popen(
+                self._command("serve", "--migrate"), stdout=log, stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL, env=self._environment(), cwd=self.cwd,
+                start_new_session=True,
+            )  # fmt: skip
+        finally:
+            os.close(log)
+
+    def wait_ready(self, timeout: float) -> None:
+        """Poll ``GET /health/ready`` until it answers 200; raise :class:`StackError` when the
+        process exits first or ``timeout`` passes."""
+        deadline = time.monotonic() + timeout
+        while True:
+            if self._process is None or self._process.poll() is not None:
+                code = None if self._process is None else self._process.returncode
+                raise StackError(self._failure(f"exited (code {code}) before it was ready"))
+            if self._ready():
+                return
+            if time.monotonic() > deadline:
+                raise StackError(self._failure(f"not ready after {timeout:.0f}s"))
+            time.sleep(0.1)
+
+    def _ready(self) -> bool:
+        try:
+            with urllib.request.urlopen(self.url + READY_PATH, timeout=2) as response:
+                return bool(response.status == 200)
+        except (OSError, http.client.HTTPException):  # refused, 503 (HTTPError), cut short
+            return False
+
+    def port_was_taken(self) -> bool:
+        """Whether the latest start ended because something else bound the port first."""
+        if self.running:
+            return False
+        with open(self.log_file, "rb") as log:
+            log.seek(self._log_offset)
+            return b"address already in use" in log.read().lower()
+
+    def signal(self, sig: signal.Signals) -> None:
+        """Send ``sig`` to the service's process group, if it still runs."""
+        if self._process is not None and self._process.poll() is None:
+            with contextlib.suppress(ProcessLookupError):  # it ended since poll()
+                os.killpg(self._process.pid, sig)
+
+    def wait_exit(self, timeout: float) -> bool:
+        """Wait for the process to end (reaping it); whether it did within ``timeout``."""
+        if self._process is None:
+            return True
+        try:
+            self._process.wait(timeout=max(timeout, 0))
+        except subprocess.TimeoutExpired:
+            return False
+        return True
+
+    def stop(self, grace: float = 10.0) -> None:
+        """SIGTERM, as an operator would; SIGKILL if it has not ended after ``grace`` seconds."""
+        self.signal(signal.SIGTERM)
+        if not self.wait_exit(grace):
+            self.kill()
+
+    def kill(self) -> None:
+        """SIGKILL, as a crash would (nothing is flushed, no shutdown hook runs)."""
+        self.signal(signal.SIGKILL)
+        self.wait_exit(30)
+
+    def _failure(self, what: str) -> str:
+        tail = log_tail(self.log_file)
+        return f"service {self.name} {what}. Log {self.log_file} ends with:\n{tail}"

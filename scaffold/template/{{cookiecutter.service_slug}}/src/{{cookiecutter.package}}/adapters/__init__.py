@@ -1,0 +1,1 @@
+"""Persistence of {{ cookiecutter.service_slug }}: its own tables and repositories."""

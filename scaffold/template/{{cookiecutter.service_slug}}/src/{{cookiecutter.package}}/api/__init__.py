@@ -1,0 +1,1 @@
+"""The HTTP API of {{ cookiecutter.service_slug }}."""

@@ -1,0 +1,51 @@
+"""Routes of {{ cookiecutter.service_slug }}.
+
+Each docstring becomes the endpoint's OpenAPI text.
+"""
+
+from dataclasses import asdict
+
+from chassis import InvalidInput, NotFound
+from fastapi import APIRouter, Query, status
+
+from {{ cookiecutter.package }}.api.deps import ServiceDep
+from {{ cookiecutter.package }}.api.schemas import ItemCreate, ItemPublic
+from {{ cookiecutter.package }}.domain import CreateItem, InvalidItem
+from {{ cookiecutter.package }}.service_layer import handlers
+
+router = APIRouter(prefix="/items", tags=["items"])
+# Beyond this a page is meaningless, and a database integer would overflow.
+MAX_OFFSET = 1_000_000_000
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=ItemPublic)
+async def create_item(body: ItemCreate, service: ServiceDep) -> ItemPublic:
+    """Create an item. Its ``item-created`` event is published through the outbox."""
+    try:
+        async with service.unit_of_work() as uow:
+            item = await handlers.create_item(CreateItem(name=body.name), uow)
+    except InvalidItem as error:
+        raise InvalidInput(str(error)) from error
+    return ItemPublic(**asdict(item))
+
+
+@router.get("/{item_id}", response_model=ItemPublic)
+async def get_item(item_id: str, service: ServiceDep) -> ItemPublic:
+    """One item by id."""
+    async with service.unit_of_work() as uow:
+        item = await uow.items.get(item_id)
+    if item is None:
+        raise NotFound(f"no item {item_id}")
+    return ItemPublic(**asdict(item))
+
+
+@router.get("", response_model=list[ItemPublic])
+async def list_items(
+    service: ServiceDep,
+    limit: int = Query(50, ge=1, le=500),
+    offset: int = Query(0, ge=0, le=MAX_OFFSET),
+) -> list[ItemPublic]:
+    """Items, oldest first."""
+    async with service.unit_of_work() as uow:
+        items = await uow.items.list(limit=limit, offset=offset)
+    return [ItemPublic(**asdict(item)) for item in items]

@@ -1,0 +1,4 @@
+"""Use cases of {{ cookiecutter.service_slug }}.
+
+Handlers taking (command, unit of work).
+"""

@@ -1,0 +1,19 @@
+"""Bad settings stop the service with a message naming the variable."""
+
+import pytest
+from chassis import ConfigError, load_settings
+
+from {{ cookiecutter.package }}.config import {{ cookiecutter.class_prefix }}Settings
+
+
+def test_a_bad_database_url_names_its_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("{{ cookiecutter.env_prefix }}DATABASE_URL", "mysql://nope/x")
+    with pytest.raises(ConfigError, match="{{ cookiecutter.env_prefix }}DATABASE_URL"):
+        load_settings({{ cookiecutter.class_prefix }}Settings)
+
+
+def test_the_default_database_is_a_sqlite_file_of_its_own(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("{{ cookiecutter.env_prefix }}DATABASE_URL", raising=False)
+    settings = load_settings({{ cookiecutter.class_prefix }}Settings)
+    assert settings.database_url.startswith("sqlite+aiosqlite:///")
+    assert settings.database_url.endswith("/{{ cookiecutter.service_slug }}.db")

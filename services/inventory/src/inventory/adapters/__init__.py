@@ -1,0 +1,1 @@
+"""Persistence of inventory: its own tables and repositories."""

@@ -1,0 +1,196 @@
+"""Loads and stores products and reservations; the only place that knows their rows.
+
+Stock never moves by read-modify-write: each move is ONE conditional UPDATE whose WHERE clause
+re-checks the stock at the moment it runs. On PostgreSQL a concurrent transaction on the same
+row waits for the row lock and then re-evaluates the condition against the committed values, so
+two reservations of the last unit cannot both succeed; on SQLite ``BEGIN IMMEDIATE`` serializes
+the writers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
+
+from inventory.adapters.tables import ProductRow, ReservationLineRow, ReservationRow
+from inventory.domain import Product, ProductExists, Reservation, ReservationStatus, ReservedLine
+
+
+class StockInvariantBroken(RuntimeError):
+    """A release or commit found fewer reserved units than its reservation holds."""
+
+
+def _product(row: ProductRow) -> Product:
+    return Product(row.sku, row.name, row.price_cents, row.available, row.reserved, row.sold)
+
+
+def _by_sku(lines: Iterable[ReservedLine]) -> list[ReservedLine]:
+    # Every transaction locks product rows in the same (sku) order, so two multi-line
+    # reservations cannot deadlock each other on PostgreSQL.
+    return sorted(lines, key=lambda line: line.sku)
+
+
+class _NotEnough(Exception):
+    """Raised inside the savepoint to undo the lines already taken."""
+
+
+class ProductRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(self, product: Product) -> None:
+        """Insert a new product; raises :class:`ProductExists` when its sku is taken."""
+        values = _values(product)
+        try:
+            async with self.session.begin_nested():
+                self.session.add(ProductRow(**values))
+        except IntegrityError as error:
+            raise ProductExists(product.sku) from error
+
+    async def add_if_missing(self, product: Product) -> bool:
+        """Insert ``product`` unless its sku exists (leaving that one untouched)."""
+        dialect = postgresql if self.session.get_bind().dialect.name == "postgresql" else sqlite
+        statement = dialect.insert(ProductRow).values(**_values(product)).on_conflict_do_nothing()
+        result = await self.session.execute(statement)
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def get(self, sku: str) -> Product | None:
+        row = await self.session.get(ProductRow, sku, populate_existing=True)
+        return _product(row) if row else None
+
+    async def get_many(self, skus: Iterable[str]) -> dict[str, Product]:
+        """The products among ``skus`` that exist, by sku, as committed right now."""
+        query = (
+            select(ProductRow)
+            .where(col(ProductRow.sku).in_(set(skus)))
+            .execution_options(populate_existing=True)
+        )
+        rows = (await self.session.execute(query)).scalars().all()
+        return {row.sku: _product(row) for row in rows}
+
+    async def list(self, *, limit: int, offset: int) -> list[Product]:
+        query = select(ProductRow).order_by(col(ProductRow.sku)).limit(limit).offset(offset)
+        rows = (await self.session.execute(query)).scalars().all()
+        return [_product(row) for row in rows]
+
+    async def take(self, lines: Iterable[ReservedLine]) -> bool:
+        """Move every line from available to reserved, or (returning False) none of them."""
+        try:
+            async with self.session.begin_nested():
+                for line in _by_sku(lines):
+                    if not await self._move(line, "available", "reserved"):
+                        raise _NotEnough
+        except _NotEnough:
+            return False
+        return True
+
+    async def give_back(self, lines: Iterable[ReservedLine]) -> None:
+        """Move the lines' units from reserved back to available."""
+        for line in _by_sku(lines):
+            if not await self._move(line, "reserved", "available"):
+                raise StockInvariantBroken(f"{line.sku}: fewer than {line.quantity} reserved")
+
+    async def sell(self, lines: Iterable[ReservedLine]) -> None:
+        """Move the lines' units from reserved to sold."""
+        for line in _by_sku(lines):
+            if not await self._move(line, "reserved", "sold"):
+                raise StockInvariantBroken(f"{line.sku}: fewer than {line.quantity} reserved")
+
+    async def _move(self, line: ReservedLine, source: str, target: str) -> bool:
+        """``UPDATE product SET source = source - q, target = target + q
+        WHERE sku = :sku AND source >= q``; True when the row matched."""
+        source_column: ColumnElement[int] = getattr(ProductRow, source)
+        target_column: ColumnElement[int] = getattr(ProductRow, target)
+        statement = (
+            update(ProductRow)
+            .where(col(ProductRow.sku) == line.sku, source_column >= line.quantity)
+            .values({source: source_column - line.quantity, target: target_column + line.quantity})
+            .execution_options(synchronize_session=False)
+        )
+        result = await self.session.execute(statement)
+        return result.rowcount == 1  # type: ignore[attr-defined]
+
+
+def _values(product: Product) -> dict[str, Any]:
+    return {
+        "sku": product.sku,
+        "name": product.name,
+        "price_cents": product.price_cents,
+        "available": product.available,
+        "reserved": product.reserved,
+        "sold": product.sold,
+    }
+
+
+class ReservationRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get(self, order_id: str, *, for_update: bool = False) -> Reservation | None:
+        """The order's reservation; ``for_update`` locks its row until the transaction ends
+        (PostgreSQL; SQLite's writers are serialized anyway)."""
+        query = select(ReservationRow).where(col(ReservationRow.order_id) == order_id)
+        if for_update:
+            query = query.with_for_update()
+        query = query.execution_options(populate_existing=True)
+        row = (await self.session.execute(query)).scalar_one_or_none()
+        if row is None:
+            return None
+        line_query = (
+            select(ReservationLineRow)
+            .where(col(ReservationLineRow.order_id) == order_id)
+            .order_by(col(ReservationLineRow.sku))
+        )
+        lines = (await self.session.execute(line_query)).scalars().all()
+        return Reservation(
+            order_id=row.order_id,
+            status=ReservationStatus(row.status),
+            lines=tuple(ReservedLine(li.sku, li.quantity, li.unit_price_cents) for li in lines),
+            reason=row.reason,
+        )
+
+    async def add(self, reservation: Reservation) -> None:
+        """Insert a new reservation; a concurrent insert for the same order fails here."""
+        now = datetime.now(UTC)
+        self.session.add(
+            ReservationRow(
+                order_id=reservation.order_id,
+                status=reservation.status.value,
+                reason=reservation.reason,
+                created_at=now,
+                updated_at=now,
+            )
+        )
+        # The parent row first, so the lines' foreign key finds it.
+        await self.session.flush()
+        self.session.add_all(
+            ReservationLineRow(
+                order_id=reservation.order_id,
+                sku=line.sku,
+                quantity=line.quantity,
+                unit_price_cents=line.unit_price_cents,
+            )
+            for line in reservation.lines
+        )
+        await self.session.flush()
+
+    async def save(self, reservation: Reservation) -> None:
+        """Store a reservation's new status and reason (its lines never change)."""
+        statement = (
+            update(ReservationRow)
+            .where(col(ReservationRow.order_id) == reservation.order_id)
+            .values(
+                status=reservation.status.value,
+                reason=reservation.reason,
+                updated_at=datetime.now(UTC),
+            )
+            .execution_options(synchronize_session=False)
+        )
+        await self.session.execute(statement)

@@ -1,0 +1,15 @@
+"""Dependencies the routes ask for, as ``Annotated`` aliases."""
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from inventory.bootstrap import InventoryService
+
+
+def get_service(request: Request) -> InventoryService:
+    service: InventoryService = request.app.state.service
+    return service
+
+
+ServiceDep = Annotated[InventoryService, Depends(get_service)]

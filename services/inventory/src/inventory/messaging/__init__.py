@@ -1,0 +1,1 @@
+"""The messages inventory publishes and the consumers of what it subscribes to."""

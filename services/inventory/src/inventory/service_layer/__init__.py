@@ -1,0 +1,1 @@
+"""Use cases of inventory: handlers taking (command, unit of work)."""

@@ -1,0 +1,1 @@
+"""Persistence of orders: its own tables and repositories."""

@@ -1,0 +1,1 @@
+"""The messages orders publishes and the consumers of what it subscribes to."""

@@ -1,0 +1,1 @@
+"""Use cases of orders: handlers taking (command, unit of work)."""

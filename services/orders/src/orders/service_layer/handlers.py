@@ -1,0 +1,66 @@
+"""Placing orders. Creating the order, its saga, its first step and the first command is ONE
+transaction: either all of it happens or none of it."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from orders.domain import Order, OrderLine, TimelineEntry
+from orders.service_layer.saga_runner import record_decision
+from orders.service_layer.unit_of_work import OrdersUnitOfWork
+
+
+@dataclass(frozen=True)
+class PlaceOrder:
+    customer_id: str
+    lines: list[OrderLine]
+    payment_token: str
+    idempotency_key: str | None = None
+
+
+class IdempotencyKeyReused(Exception):
+    """The key was used before for a different request."""
+
+
+def fingerprint(command: PlaceOrder) -> str:
+    """A stable hash of what was asked, to tell a retry from a different request."""
+    canonical = {
+        "customer_id": command.customer_id,
+        "lines": sorted((line.sku, line.quantity) for line in command.lines),
+        "payment_token": command.payment_token,
+    }
+    return hashlib.sha256(json.dumps(canonical, sort_keys=True).encode()).hexdigest()
+
+
+async def place_order(command: PlaceOrder, uow: OrdersUnitOfWork) -> tuple[Order, bool]:
+    """Accept an order and start its checkout. Returns (order, created).
+
+    With an idempotency key seen before, returns that order unchanged (created is False); a
+    different request under the same key raises :class:`IdempotencyKeyReused`.
+    """
+    request_fingerprint = fingerprint(command)
+    if command.idempotency_key is not None:
+        existing = await uow.orders.find_by_idempotency_key(command.idempotency_key)
+        if existing is not None:
+            order_id, recorded = existing
+            if recorded != request_fingerprint:
+                raise IdempotencyKeyReused(command.idempotency_key)
+            order = await uow.orders.get(order_id)
+            assert order is not None
+            return order, False
+
+    now = datetime.now(UTC)
+    order = Order.place(command.customer_id, command.lines, command.payment_token, now=now)
+    await uow.orders.add(
+        order, idempotency_key=command.idempotency_key, fingerprint=request_fingerprint
+    )
+    saga = uow.orders.new_saga(order.id)
+    decision = saga.start(now)
+    await record_decision(
+        saga, decision, uow, now=now, causation_id=None, order=order, new_saga=True
+    )
+    order.timeline = [TimelineEntry(s.step, s.outcome, s.detail, now) for s in decision.steps]
+    return order, True

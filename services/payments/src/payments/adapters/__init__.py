@@ -1,0 +1,1 @@
+"""Persistence of payments: its own tables and repositories."""

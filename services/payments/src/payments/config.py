@@ -1,0 +1,26 @@
+"""Settings of payments: each is read from PAYMENTS_<NAME>."""
+
+from typing import ClassVar
+
+from chassis import ServiceSettings, load_settings, service_config
+from pydantic import Field
+
+
+class PaymentsSettings(ServiceSettings):
+    """Everything ServiceSettings reads, plus the simulated gateway and its settler."""
+
+    model_config = service_config("PAYMENTS_")
+    service_name: ClassVar[str] = "payments"
+
+    port: int = 8003
+    # A charge above this many cents is declined (`amount over limit`).
+    gateway_limit_cents: int = Field(default=100_000, ge=0)
+    # tok_slow settles after this long: longer than the saga's payment deadline by default.
+    gateway_slow_delay_s: float = Field(default=8.0, ge=0)
+    # How often the settler looks for pending payments that are due.
+    settle_poll_interval_s: float = Field(default=0.5, gt=0)
+
+
+def load() -> PaymentsSettings:
+    """Settings from the environment; a bad value raises ConfigError naming the variable."""
+    return load_settings(PaymentsSettings)

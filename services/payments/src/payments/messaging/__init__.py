@@ -1,0 +1,1 @@
+"""The messages payments handles and publishes, and the consumer of its commands."""

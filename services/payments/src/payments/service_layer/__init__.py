@@ -1,0 +1,1 @@
+"""Use cases of payments: handlers taking (command, unit of work), and the settler."""

@@ -1,0 +1,101 @@
+"""A failed or interrupted ``mkservice new`` leaves the workspace exactly as it was, and a service
+folder removed by hand breaks nothing else."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+from scaffold_support import changes, mkservice, mkservice_json, snapshot
+
+from mkservice.generator.compose import stale_blocks
+
+
+def test_a_failing_uv_lock_undoes_everything(repo: Path) -> None:
+    before = snapshot(repo)
+
+    # The folder is in place and docker-compose.yml written when `uv lock` fails.
+    completed = mkservice(repo, "new", "shipping", "--no-install", env={"MKSERVICE_UV": "false"})
+
+    assert completed.returncode == 1, completed.stdout + completed.stderr
+    assert "uv lock" in completed.stderr
+    assert "Traceback" not in completed.stderr
+    assert changes(before, snapshot(repo)) == []
+
+
+def test_an_unreadable_compose_file_stops_it_before_anything_is_written(repo: Path) -> None:
+    (repo / "docker-compose.yml").write_text("services: [unclosed\n")
+    before = snapshot(repo)
+
+    completed = mkservice(repo, "new", "shipping", "--no-install")
+
+    assert completed.returncode == 1
+    assert "docker-compose.yml is not valid YAML" in completed.stderr
+    assert changes(before, snapshot(repo)) == []
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_an_interruption_undoes_everything(repo: Path, tmp_path: Path, sig: int) -> None:
+    # A `uv` that hangs: the interruption arrives after the move and the compose write.
+    slow_uv = tmp_path / "slow-uv"
+    slow_uv.write_text("#!/bin/sh\nexec sleep 60\n")
+    slow_uv.chmod(0o755)
+    before = snapshot(repo)
+    env = {**os.environ, "MKSERVICE_UV": str(slow_uv)}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "mkservice", "new", "shipping", "--no-install"],
+        cwd=repo,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    compose = repo / "docker-compose.yml"
+    deadline = time.monotonic() + 60
+    while "shipping:" not in compose.read_text() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert (repo / "services" / "shipping").is_dir(), "the move did not happen"
+    time.sleep(0.2)  # let it reach `uv lock`
+
+    process.send_signal(sig)
+    _, stderr = process.communicate(timeout=30)
+
+    assert process.returncode == 130, stderr
+    assert "Interrupted" in stderr
+    assert changes(before, snapshot(repo)) == []
+
+
+def test_a_service_folder_removed_by_hand_breaks_nothing_else(repo: Path) -> None:
+    assert mkservice(repo, "new", "shipping", "--no-install").returncode == 0
+    services = repo / "services"
+    shutil.rmtree(services / "shipping")
+
+    listed = mkservice_json(repo, "list")
+    assert "shipping" not in {row["service"] for row in listed["services"]}
+    # The compose block is now stale: reported in one clear sentence, not a crash.
+    assert any("shipping" in warning and "does not exist" in warning
+               for warning in listed["warnings"])  # fmt: skip
+    assert stale_blocks(repo)[0].startswith(
+        "docker-compose.yml builds 'shipping' from services/shipping/Dockerfile, which does not"
+    )
+
+    # The port of the stale block stays taken; re-creating the service replaces the block.
+    other = mkservice_json(repo, "new", "tracking", "--dry-run")
+    assert other["port"] == 8005
+    again = mkservice_json(repo, "new", "shipping", "--no-install")
+    assert again["compose"]["replaced_stale_block"] is True
+    compose = yaml.safe_load((repo / "docker-compose.yml").read_text())
+    mounts = [m for m in compose["services"]["postgres"]["volumes"] if "shipping" in m]
+    assert len(mounts) == 1
+    init_sql = (services / "shipping" / "deploy" / "postgres-init.sql").read_text()
+    password = init_sql.split("PASSWORD '")[1].split("'")[0]
+    url = compose["services"]["shipping"]["environment"]["SHIPPING_DATABASE_URL"]
+    assert f":{password}@" in url
+    assert stale_blocks(repo) == []

@@ -1,0 +1,286 @@
+"""``mkservice new shipping`` in a copy of the workspace makes a service that is right at once:
+registered, lint-clean, migratable, its own tests green, and serving with its events reaching a
+real nats-server through the outbox.
+
+The new service is not installed into the venv (``--no-install``): a ``uv sync`` into a new
+environment would download and install every dependency, minutes on a cold cache and impossible
+offline. Instead its processes get the copy's ``services/shipping/src`` on PYTHONPATH, and take
+everything else (the chassis, FastAPI, SQLAlchemy, pytest and the chassis's pytest plugin) from
+this venv, which has exactly the dependencies the service declares (the chassis's).
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import nats
+import pytest
+import yaml
+from chassis.testing import NatsServer, eventually, free_port
+from scaffold_support import ROOT, copy_repo, mkservice, mkservice_json
+
+SLUG = "shipping"
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any]]:
+    """A copy of the workspace after ``mkservice new shipping --no-install --json``."""
+    repo = copy_repo(tmp_path_factory.mktemp("generated") / "repo")
+    completed = mkservice(repo, "new", SLUG, "--no-install", "--json")
+    assert completed.returncode == 0, completed.stderr
+    return repo, json.loads(completed.stdout)
+
+
+def service_env(repo: Path, **extra: str) -> dict[str, str]:
+    source = str(repo / "services" / SLUG / "src")
+    path = os.pathsep.join(filter(None, [source, os.environ.get("PYTHONPATH")]))
+    return {**os.environ, "PYTHONPATH": path, **extra}
+
+
+def test_reports_what_it_made(generated: tuple[Path, dict[str, Any]]) -> None:
+    _, summary = generated
+
+    assert summary["ok"] is True
+    assert summary["package"] == "shipping"
+    assert summary["port"] == 8004  # 8001-8003 are taken: the first free port from 8001
+    assert summary["env_prefix"] == "SHIPPING_"
+    assert summary["database_env"] == "SHIPPING_DATABASE_URL"
+    assert summary["stream"] == "SHIPPING"
+    assert summary["compose"]["init_script"] == "04-shipping.sql"
+    assert "uv run python -m shipping migrate" in summary["next_steps"]
+
+
+def test_creates_the_service_from_the_template(generated: tuple[Path, dict[str, Any]]) -> None:
+    repo, summary = generated
+    service = repo / "services" / SLUG
+
+    created = sorted(
+        path.relative_to(service).as_posix() for path in service.rglob("*") if path.is_file()
+    )
+    assert created == summary["files"]
+    assert "src/shipping/main.py" in created
+    assert not list((repo / "services").glob(".mkservice-tmp-*")), "temporary folder left"
+    record = json.loads((service / ".mkservice.json").read_text())
+    assert record["template_version"] == "1"
+    assert record["cookiecutter"]["package"] == "shipping"
+    assert "db_password" not in record["cookiecutter"]
+    assert "[tool.mkservice]" in (service / "pyproject.toml").read_text()
+
+
+def test_the_new_code_is_lint_clean(generated: tuple[Path, dict[str, Any]]) -> None:
+    repo, _ = generated
+    ruff = str(Path(sys.executable).parent / "ruff")
+    for command in (["check"], ["format", "--check"]):
+        completed = subprocess.run(
+            [ruff, *command, "--no-cache", f"services/{SLUG}"],
+            cwd=repo,
+            capture_output=True,
+            text=True,
+        )
+        assert completed.returncode == 0, completed.stdout + completed.stderr
+
+
+def test_registers_it_in_docker_compose_with_its_own_database(
+    generated: tuple[Path, dict[str, Any]],
+) -> None:
+    repo, _ = generated
+    compose = yaml.safe_load((repo / "docker-compose.yml").read_text())
+    init_sql = (repo / "services" / SLUG / "deploy" / "postgres-init.sql").read_text()
+    password = init_sql.split("PASSWORD '")[1].split("'")[0]
+
+    block = compose["services"][SLUG]
+    assert block["build"] == {"context": ".", "dockerfile": "services/shipping/Dockerfile"}
+    assert block["environment"] == {
+        "SHIPPING_DATABASE_URL": f"postgresql://shipping:{password}@postgres:5432/shipping",
+        "SHIPPING_NATS_URL": "nats://nats:4222",
+        "SHIPPING_HOST": "0.0.0.0",
+        "SHIPPING_PORT": "8004",
+    }
+    assert block["ports"] == ["8004:8004"]
+    assert set(block["depends_on"]) == {"nats", "postgres"}
+    mount = (
+        "./services/shipping/deploy/postgres-init.sql:/docker-entrypoint-initdb.d/04-shipping.sql"
+    )
+    assert compose["services"]["postgres"]["volumes"][-1] == f"{mount}:ro"
+    # Text-level insertion: every line of the original file is still there, comments included.
+    original = (ROOT / "docker-compose.yml").read_text().splitlines()
+    new_lines = (repo / "docker-compose.yml").read_text().splitlines()
+    edits = difflib.SequenceMatcher(a=original, b=new_lines, autojunk=False).get_opcodes()
+    assert {tag for tag, *_ in edits} == {"equal", "insert"}
+
+
+def test_locks_the_new_member(generated: tuple[Path, dict[str, Any]]) -> None:
+    repo, _ = generated
+    lock = (repo / "uv.lock").read_text()
+
+    member = 'name = "shipping"\nversion = "0.1.0"\nsource = { editable = "services/shipping" }'
+    assert member in lock
+    manifest = lock.split("[manifest]")[1].split("\n\n")[0]
+    assert '"shipping",' in manifest
+
+
+def test_list_shows_it(generated: tuple[Path, dict[str, Any]]) -> None:
+    repo, _ = generated
+
+    listed = mkservice_json(repo, "list")
+
+    rows = {row["service"]: row for row in listed["services"]}
+    assert set(rows) >= {"orders", "inventory", "payments", SLUG}
+    assert rows[SLUG] | {"path": None} == {
+        "service": "shipping",
+        "path": None,
+        "port": 8004,
+        "package": "shipping",
+        "env_prefix": "SHIPPING_",
+        "database_env": "SHIPPING_DATABASE_URL",
+        "database_default": "sqlite+aiosqlite:///.data/shipping.db",
+        "stream": "SHIPPING",
+        "subjects": "shipping.>",
+        "migration_head": "0001",
+        "template_version": "1",
+        "problem": None,
+    }
+    assert listed["warnings"] == []
+
+
+def test_its_migrations_upgrade_a_fresh_database(
+    generated: tuple[Path, dict[str, Any]], tmp_path: Path
+) -> None:
+    repo, _ = generated
+    database = tmp_path / "shipping.db"
+    env = service_env(repo, SHIPPING_DATABASE_URL=f"sqlite:///{database}")
+
+    completed = subprocess.run(
+        [sys.executable, "-m", "shipping", "migrate"],
+        cwd=repo,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert completed.returncode == 0, completed.stderr
+    with sqlite3.connect(database) as connection:
+        tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master")}
+        version = connection.execute("SELECT version_num FROM alembic_version").fetchone()
+    assert {"shipping_item", "outbox_message", "processed_message"} <= tables
+    assert version == ("0001",)
+
+
+def test_its_own_tests_pass(generated: tuple[Path, dict[str, Any]]) -> None:
+    repo, _ = generated
+    service = repo / "services" / SLUG
+
+    completed = subprocess.run(
+        [sys.executable, "-m", "pytest", "-c", str(repo / "pyproject.toml"),
+         "--rootdir", str(service), str(service), "-q"],
+        cwd=repo,
+        env=service_env(repo),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )  # fmt: skip
+
+    assert completed.returncode == 0, completed.stdout[-4000:] + completed.stderr[-2000:]
+    assert " passed" in completed.stdout
+
+
+@pytest.fixture
+def running_service(
+    generated: tuple[Path, dict[str, Any]], tmp_path: Path
+) -> Iterator[tuple[str, NatsServer, Path]]:
+    """``python -m shipping serve --migrate`` on a free port, with its own SQLite file and a
+    real nats-server; yields (base URL, the server, the database file)."""
+    repo, _ = generated
+    broker = NatsServer(tmp_path / "nats").start()
+    port = free_port()
+    database = tmp_path / "served.db"
+    env = service_env(
+        repo,
+        SHIPPING_PORT=str(port),
+        SHIPPING_DATABASE_URL=f"sqlite:///{database}",
+        SHIPPING_NATS_URL=broker.url,
+        SHIPPING_RELAY_POLL_INTERVAL_S="0.2",
+    )
+    log = (tmp_path / "service.log").open("wb")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "shipping", "serve", "--migrate"],
+        cwd=repo,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        yield f"http://127.0.0.1:{port}", broker, database
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        log.close()
+        broker.kill()
+
+
+def wait_ready(base_url: str, log: Path, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{base_url}/health/ready", timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
+    raise AssertionError(f"not ready after {timeout}s:\n{log.read_text()[-3000:]}")
+
+
+async def test_the_app_serves_and_its_event_reaches_nats_through_the_outbox(
+    running_service: tuple[str, NatsServer, Path], tmp_path: Path
+) -> None:
+    base_url, broker, database = running_service
+    wait_ready(base_url, tmp_path / "service.log")
+
+    async with httpx.AsyncClient(base_url=base_url, timeout=10) as client:
+        created = await client.post("/items", json={"name": "first parcel"})
+        assert created.status_code == 201, created.text
+        item = created.json()
+
+        with sqlite3.connect(database) as db:
+            rows = db.execute("SELECT id, name FROM shipping_item").fetchall()
+        assert rows == [(item["id"], "first parcel")]
+
+        connection = await nats.connect(broker.url)
+        try:
+            js = connection.jetstream()
+
+            async def published() -> dict[str, Any] | None:
+                try:
+                    message = await js.get_last_msg("SHIPPING", "shipping.evt.item-created")
+                except nats.js.errors.NotFoundError:
+                    return None
+                return json.loads(message.data or b"{}")
+
+            envelope = await eventually(published)
+        finally:
+            await connection.close()
+        assert isinstance(envelope, dict)
+        assert envelope["data"] == {"item_id": item["id"], "name": "first parcel"}
+        assert envelope["source"] == "shipping"
+
+        # Its own consumer reads the event back through the inbox and records it.
+        async def announced() -> bool:
+            fetched = await client.get(f"/items/{item['id']}")
+            return fetched.json()["announced_at"] is not None
+
+        assert await eventually(announced)
