@@ -41,6 +41,7 @@ ORIGINAL_SUBJECT_HEADER = "Mk-Original-Subject"
 # The server redelivers a few times past our park threshold, so a park that failed (broker
 # hiccup) is tried again rather than the message being silently given up by the server.
 _PARK_GRACE_DELIVERIES = 3
+_ANSWER_TIMEOUT_S = 5.0
 
 
 @dataclass(frozen=True)
@@ -196,7 +197,7 @@ class Consumer:
             await self._failed(message, error)
             return
         crash_point(AFTER_EFFECT_BEFORE_ACK)
-        await message.ack()
+        await self._answer(message.ack())
 
     async def _failed(self, message: Msg, error: Exception) -> None:
         deliveries = message.metadata.num_delivered
@@ -206,7 +207,7 @@ class Consumer:
         log.warning("consumer %s: delivery %d failed: %r", self.durable, deliveries, error)
         backoff = self.policy.backoff_s
         delay = backoff[min(deliveries - 1, len(backoff) - 1)] if backoff else 1.0
-        await message.nak(delay=delay)
+        await self._answer(message.nak(delay=delay))
 
     async def _park(self, message: Msg, reason: str) -> None:
         headers = dict(message.headers or {})
@@ -224,7 +225,17 @@ class Consumer:
             await self.broker.publish(subject, message.data, headers, timeout=5.0)
         except Exception as error:
             log.error("consumer %s: cannot park message yet: %r", self.durable, error)
-            await message.nak(delay=1.0)
+            await self._answer(message.nak(delay=1.0))
             return
         log.error("consumer %s parked a message on %s: %s", self.durable, subject, reason)
-        await message.ack()
+        await self._answer(message.ack())
+
+    async def _answer(self, ack_or_nak: Awaitable[None]) -> None:
+        """Send an ack or nak, giving up after a few seconds: an answer lost to a broker outage
+        only means the server redelivers after ``ack_wait`` (the inbox makes that harmless),
+        while an answer that hangs would stop this consumer for good."""
+        try:
+            async with asyncio.timeout(_ANSWER_TIMEOUT_S):
+                await ack_or_nak
+        except Exception as error:
+            log.warning("consumer %s: could not answer the broker: %r", self.durable, error)

@@ -141,9 +141,15 @@ class Broker:
     async def publish(
         self, subject: str, body: bytes, headers: dict[str, str], timeout: float
     ) -> Any:
-        """Publish to JetStream and wait for the stream's acknowledgement."""
+        """Publish to JetStream and wait for the stream's acknowledgement, ``timeout`` at most.
+
+        The deadline covers the whole call, not only the wait for the acknowledgement: around a
+        reconnect nats-py can block while handing the message to its flusher, and the relay
+        calls this inside a transaction (on SQLite, holding the service's only write lock).
+        """
         try:
-            return await self.js.publish(subject, body, timeout=timeout, headers=headers)
+            async with asyncio.timeout(timeout):
+                return await self.js.publish(subject, body, timeout=timeout, headers=headers)
         except BrokerUnavailable:
             raise
         except Exception as error:

@@ -34,6 +34,9 @@ class ChaosConfig:
     max_duplicate_delay_s: float = 20.0
     # How long, once the armed service serves, its crash point may take to be reached.
     crash_wait_s: float = 30.0
+    # An order not accepted for this long (the API refusing or hanging, or the backlog never
+    # draining) ends the load: a finding, reported with the last answer, not a longer wait.
+    give_up_s: float = 900.0
     postgres: bool = False
     postgres_restart: bool = False
     run_dir: Path = Path(".chaos")
@@ -55,6 +58,7 @@ class ChaosConfig:
             max_duplicate_delay_s=10.0,
             crash_wait_s=20.0,
             max_pending=80,
+            give_up_s=240.0,
         )
         return replace(base, **overrides)  # type: ignore[arg-type]
 

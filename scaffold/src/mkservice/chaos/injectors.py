@@ -73,6 +73,8 @@ class ProcessFaults:
     async def run(self, episodes: list[Episode]) -> None:
         for episode in episodes:
             await self.pacer.wait_progress(episode.gate)
+            if self.pacer.abandoned:
+                return
             await asyncio.sleep(episode.delay_s)
             detail = episode.point or (f"{episode.duration_s:.1f}s" if episode.duration_s else "")
             record = FaultRecord(

@@ -23,8 +23,6 @@ from mkservice.chaos.scenario import PlannedOrder
 log = logging.getLogger(__name__)
 
 _RETRY_PAUSE_S = (0.2, 0.5, 1.0, 2.0)
-# Longer than any planned outage: an order still refused after this is a finding, not a wait.
-_GIVE_UP_S = 900.0
 
 
 @dataclass
@@ -48,6 +46,7 @@ class LoadDriver:
         seed: int,
         clients: int,
         max_pending: int,
+        give_up_s: float,
     ) -> None:
         self.orders = orders
         self.orders_url = orders_url  # asked each time: a restart may move it to another port
@@ -56,8 +55,13 @@ class LoadDriver:
         self.seed = seed
         self.clients = clients
         self.max_pending = max_pending
+        # Longer than any planned outage: an order still not accepted after this is a finding.
+        self.give_up_s = give_up_s
         self.result = LoadResult()
         self._next = 0
+        # Set when one order gave up: the service is wedged, and waiting out the same limit
+        # for every order behind it would only hide the finding behind hours of retries.
+        self._stalled = False
 
     async def run(self) -> LoadResult:
         monitor = asyncio.create_task(self._monitor())
@@ -76,29 +80,49 @@ class LoadDriver:
             await asyncio.sleep(1.0)
 
     async def _client(self, http: httpx.AsyncClient) -> None:
-        while self._next < len(self.orders):
+        while self._next < len(self.orders) and not self._stalled:
             order = self.orders[self._next]
             self._next += 1
             await self.pacer.wait_may_place(order.index)
-            await until(lambda: self.pacer.unfinished < self.max_pending, 0.2)
+            if not await until(
+                lambda: self._stalled or self.pacer.unfinished < self.max_pending,
+                0.2, self.give_up_s,
+            ):  # fmt: skip
+                self._stall(f"order {order.index}: {self.pacer.unfinished} sagas unfinished "
+                            f"for {self.give_up_s:.0f}s, none placed")  # fmt: skip
+            if self._stalled:
+                return
             await self._place(http, order)
             self.pacer.placed += 1
             # Keep the back-pressure view current between two monitor rounds.
             self.pacer.unfinished += 1
 
+    def _stall(self, reason: str) -> None:
+        """Stop placing orders (every client) and the faults, and say why."""
+        self.result.refused.append(reason)
+        self._stalled = True
+        self.pacer.abandoned = True
+
     async def _place(self, http: httpx.AsyncClient, order: PlannedOrder) -> None:
         headers = {"Idempotency-Key": f"chaos-{self.seed}-{order.index}"}
         attempt = 0
-        give_up = time.monotonic() + _GIVE_UP_S
+        give_up = time.monotonic() + self.give_up_s
+        last_answer = "no answer yet"
         while True:
+            if self._stalled:
+                return
             if time.monotonic() > give_up:
-                self.result.refused.append(f"order {order.index}: not accepted in {_GIVE_UP_S}s")
+                self._stall(
+                    f"order {order.index}: not accepted in {self.give_up_s:.0f}s "
+                    f"(last answer: {last_answer})"
+                )
                 return
             url = self.orders_url().rstrip("/") + "/orders"
             try:
                 response = await http.post(url, json=order.body(self.seed), headers=headers)
-            except httpx.HTTPError:
+            except httpx.HTTPError as error:
                 response = None
+                last_answer = f"{type(error).__name__} from {url}"
             if response is not None and response.status_code in (200, 201, 202):
                 body = response.json()
                 self.result.accepted[order.index] = body["id"]
@@ -110,6 +134,8 @@ class LoadDriver:
                     f"order {order.index}: {response.status_code} {response.text[:200]}"
                 )
                 return
+            if response is not None:
+                last_answer = f"{response.status_code} {response.text[:300]}"
             self.result.retries += 1
             await asyncio.sleep(_RETRY_PAUSE_S[min(attempt, len(_RETRY_PAUSE_S) - 1)])
             attempt += 1

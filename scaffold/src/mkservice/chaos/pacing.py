@@ -36,6 +36,9 @@ class Pacer:
         self.slot = 1.0 / (max((len(lane) for lane in lanes), default=0) + 1)
         self.started = time.monotonic()
         self.unfinished = 0  # sagas not finished yet, refreshed by the monitor
+        # Set when the load gave up (the system stopped accepting orders): the fault lanes stop
+        # too, and the run goes straight to its verdict.
+        self.abandoned = False
 
     def elapsed(self) -> float:
         return time.monotonic() - self.started
@@ -57,7 +60,7 @@ class Pacer:
 
     async def wait_progress(self, gate: float) -> None:
         """Wait until ``gate`` of the orders are placed (or all of them are)."""
-        await until(lambda: self.progress >= gate or self.placed >= self.total)
+        await until(lambda: self.abandoned or self.progress >= gate or self.placed >= self.total)
 
     def episode_done(self, gate: float) -> None:
         self.pending.remove(gate)

@@ -74,6 +74,8 @@ class MessageFaults:
     async def run(self, episodes: list[Episode]) -> None:
         for episode in episodes:
             await self.pacer.wait_progress(episode.gate)
+            if self.pacer.abandoned:
+                return
             await asyncio.sleep(episode.delay_s)
             chosen = self._choose(episode.count)
             record = FaultRecord(

@@ -28,6 +28,15 @@ from mkservice.stack.client import CheckoutClient
 
 Echo = Callable[[str], None]
 
+_LOG_TAIL_LINES = 40
+
+
+def _tail(path: Path, lines: int) -> list[str]:
+    with path.open("rb") as handle:
+        handle.seek(0, 2)
+        handle.seek(max(0, handle.tell() - 200 * lines))
+        return handle.read().decode("utf-8", "replace").splitlines()[-lines:]
+
 
 def run_chaos(config: ChaosConfig, repo: Path, echo: Echo = print) -> int:
     """Run, print the report (verdict last), write ``<run_dir>/report.json``; the exit code."""
@@ -52,8 +61,14 @@ def run_chaos(config: ChaosConfig, repo: Path, echo: Echo = print) -> int:
     )  # fmt: skip
     report["crash_points"] = crash_points
     write_report(base / "report.json", report)
-    print_report(report, echo)
     ok = report["passed"]
+    if not ok:
+        # CI keeps only what was printed: the end of every log, before the report.
+        for log_file in sorted((run_dir / "logs").glob("*.log")):
+            echo(f"--- last lines of {log_file.name}")
+            for line in _tail(log_file, _LOG_TAIL_LINES):
+                echo(f"    {line}")
+    print_report(report, echo)
     if ok and not config.keep_run:
         shutil.rmtree(run_dir, ignore_errors=True)
     return 0 if ok else 1
@@ -87,6 +102,7 @@ async def _run(cluster: Cluster, scenario: Scenario, echo: Echo) -> dict[str, An
     load = LoadDriver(
         scenario.orders, lambda: cluster.url("orders"), databases, pacer,
         seed=config.seed, clients=config.clients, max_pending=config.max_pending,
+        give_up_s=config.give_up_s,
     )  # fmt: skip
     progress = asyncio.create_task(_progress(pacer, faults, echo))
     problems = faults.problems
