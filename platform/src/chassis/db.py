@@ -1,8 +1,8 @@
 """The database of one service: an async engine, sessions, and transactions that wake the relay.
 
-SQLite runs through aiosqlite in WAL mode; every transaction begins with ``BEGIN IMMEDIATE`` so
-that two writers queue on the busy timeout instead of failing on a lock upgrade. PostgreSQL runs
-through asyncpg.
+SQLite runs in WAL mode through the stdlib driver called inline on the event loop
+(:mod:`chassis.sqlite_inline`); every transaction begins with ``BEGIN IMMEDIATE`` so that two
+writers queue for the lock instead of failing on a lock upgrade. PostgreSQL runs through asyncpg.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+from chassis.sqlite_inline import inline_connector
 from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
@@ -29,8 +30,9 @@ _SQLITE_PRAGMAS = (
     "PRAGMA journal_mode=WAL",
     "PRAGMA synchronous=NORMAL",
     "PRAGMA foreign_keys=ON",
-    "PRAGMA busy_timeout=30000",
 )
+# How long a statement waits for another process's write lock (a migration, a second instance).
+_SQLITE_BUSY_TIMEOUT_S = 30.0
 
 
 def is_sqlite(url: str) -> bool:
@@ -46,17 +48,28 @@ def create_engine(url: str, **options: Any) -> AsyncEngine:
         options.setdefault("pool_pre_ping", True)
         return create_async_engine(url, **options)
 
-    database = make_url(url).database
+    parsed = make_url(url)
+    database = parsed.database
     if database and database != ":memory:":
         Path(database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_async_engine(url, connect_args={"timeout": 30}, **options)
+    # sqlite3 run inline (chassis.sqlite_inline) unless the URL carries driver options, which
+    # only aiosqlite understands; it then waits for other processes in SQLite's busy handler.
+    inline = not parsed.query
+    if inline:
+        options["async_creator"] = inline_connector(database or ":memory:", _SQLITE_BUSY_TIMEOUT_S)
+        pragmas = _SQLITE_PRAGMAS
+    else:
+        options["connect_args"] = {"timeout": _SQLITE_BUSY_TIMEOUT_S}
+        pragmas = (*_SQLITE_PRAGMAS, f"PRAGMA busy_timeout={int(_SQLITE_BUSY_TIMEOUT_S * 1000)}")
+    engine = create_async_engine(url, **options)
 
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
-        # Let SQLAlchemy, not the driver, decide when transactions begin (see _on_begin).
-        dbapi_connection.isolation_level = None
+        if not inline:
+            # Let SQLAlchemy, not the driver, decide when transactions begin (see _on_begin).
+            dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        for pragma in _SQLITE_PRAGMAS:
+        for pragma in pragmas:
             cursor.execute(pragma)
         cursor.close()
 
