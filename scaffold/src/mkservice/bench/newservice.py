@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from mkservice.bench.stats import median
+from mkservice.generator.errors import GenerationFailed
+from mkservice.generator.tools import UV_ENV, find_uv
 
 _NOT_COPIED = (".git", ".venv", ".data", ".bench", ".chaos", ".tools", "__pycache__",
                ".mypy_cache", ".ruff_cache", ".pytest_cache")  # fmt: skip
@@ -49,12 +51,20 @@ def mkservice_executable() -> str:
 def time_new_service(repo: Path, runs: int, *, timeout: float = 120.0) -> NewServiceTiming:
     """Run ``mkservice new`` once cold, then ``runs`` times, in a copy of ``repo``."""
     timing = NewServiceTiming()
+    try:
+        # The copy has no .tools/: point it at the uv the real workspace uses (the Makefile
+        # installs it there when PATH has none).
+        uv = find_uv(repo)
+    except GenerationFailed as error:
+        timing.gap = str(error)
+        return timing
     scratch = Path(tempfile.mkdtemp(prefix="mkservice-bench-new-"))
     try:
         copy = scratch / "workspace"
         shutil.copytree(repo, copy, ignore=shutil.ignore_patterns(*_NOT_COPIED), symlinks=True)
         env = {**os.environ, "PYTHONPYCACHEPREFIX": str(scratch / "pycache")}
         env.pop("PYTHONDONTWRITEBYTECODE", None)
+        env[UV_ENV] = uv
         for index in range(runs + 1):
             command = [mkservice_executable(), "new", f"bench-gen-{index}", "--no-install"]
             started = time.perf_counter()
