@@ -1,6 +1,7 @@
 """Each service's NATS user may publish only its own subjects and the commands of the services
-it calls, and read only what it consumes (the config of ``mkservice.stack.nats_auth``, which the
-fault suite runs the services under)."""
+it calls, and read only what it consumes: the config ``mkservice.stack.nats_auth`` renders from
+what each service declares in the ``nats`` section of its ``.mkservice.json`` (the one the fault
+suite runs the services under, and docker-compose.yml carries)."""
 
 from __future__ import annotations
 
@@ -16,12 +17,18 @@ from chassis.testing import NatsServer
 from nats.aio.client import Client
 from nats.js.api import AckPolicy, ConsumerConfig
 
-from mkservice.stack.nats_auth import CHECKOUT_GRANTS, NatsCredentials, write_config
+from mkservice.stack import discover_services
+from mkservice.stack.nats_auth import NatsCredentials, grants_for, write_config
+
+REPO = Path(__file__).resolve().parents[2]
+CHECKOUT = ["orders", "inventory", "payments"]
 
 
 @pytest.fixture
 def secured(tmp_path: Path) -> Iterator[tuple[NatsServer, NatsCredentials]]:
-    credentials = write_config(tmp_path / "nats.conf", CHECKOUT_GRANTS)
+    """A nats-server with a user per checkout service, allowed what the service declares."""
+    grants = grants_for(discover_services(REPO, only=CHECKOUT))
+    credentials = write_config(tmp_path / "nats.conf", grants)
     server = NatsServer(tmp_path / "nats", config_file=tmp_path / "nats.conf").start()
     try:
         yield server, credentials
@@ -49,7 +56,7 @@ async def connected_as(
 async def started_brokers(server: NatsServer, credentials: NatsCredentials) -> dict[str, Broker]:
     """Every service's broker, as the chassis runs it: each creates its own stream."""
     brokers = {}
-    for service in ("orders", "inventory", "payments"):
+    for service in CHECKOUT:
         broker = Broker(
             server.url, name=service, stream=service.upper(), subjects=[f"{service}.>"],
             user=service, password=credentials.password(service),

@@ -1,22 +1,39 @@
-"""docker-compose.yml gives every service its own database and role, and depends on NATS and
-PostgreSQL only; ``mkservice new`` edits it as text, keeping comments."""
+"""docker-compose.yml gives every service its own database and role, and its own NATS user with
+least privilege, and depends on NATS and PostgreSQL only; ``mkservice new`` edits it as text,
+keeping comments."""
 
 from __future__ import annotations
 
+import json
 import re
+import subprocess
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
 import yaml
+from chassis.embedded_nats import nats_server_binary
 from scaffold_support import ROOT
 
 from mkservice.generator import GenerationFailed, RegisteredService, derive_names, read_registry
 from mkservice.generator.compose import (
     BASE_COMPOSE,
+    NATS_CONFIG,
+    NATS_CONFIG_TARGET,
     read_init_password,
     register_service,
     stale_blocks,
+)
+from mkservice.stack import discover_services
+from mkservice.stack.nats_auth import (
+    GrantError,
+    NatsCredentials,
+    ServiceGrant,
+    default_grant,
+    grants_for,
+    read_grant,
+    render_config,
 )
 
 SERVICES = read_registry(ROOT)
@@ -90,6 +107,119 @@ def test_the_infrastructure_is_healthchecked() -> None:
     assert "sync_interval: always" in COMPOSE_FILE.read_text()
 
 
+# NATS: a user per service, with the permissions its service declares.
+
+SPECS = discover_services(ROOT)
+
+
+def nats_config(compose: dict[str, Any]) -> str:
+    """The nats-server config inline in a compose file, as compose hands it over (``$$`` is a
+    literal ``$``)."""
+    return str(compose["configs"][NATS_CONFIG]["content"]).replace("$$", "$")
+
+
+def assert_nats_accepts(config: str, tmp_path: Path) -> None:
+    path = tmp_path / "users.conf"
+    path.write_text(config)
+    completed = subprocess.run(
+        [nats_server_binary(), "-t", "-c", str(path)], capture_output=True, text=True, timeout=30
+    )
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+
+
+def nats_credentials(compose: dict[str, Any]) -> dict[str, tuple[str, str]]:
+    """Service -> (NATS user, password), from each service's compose block."""
+    found = {}
+    for spec in SPECS:
+        environment = compose["services"][spec.name]["environment"]
+        user = environment.get(spec.env_name("nats_user"))
+        password = environment.get(spec.env_name("nats_password"))
+        found[spec.name] = (user, password)
+    return found
+
+
+def test_nats_reads_the_users_config() -> None:
+    nats = COMPOSE["services"]["nats"]
+    command = nats["command"]
+
+    assert command[:5] == ["-js", "-sd", "/data", "-m", "8222"]
+    assert command[command.index("-c") + 1] == NATS_CONFIG_TARGET
+    assert nats["configs"] == [{"source": NATS_CONFIG, "target": NATS_CONFIG_TARGET}]
+    assert "content" in COMPOSE["configs"][NATS_CONFIG]
+
+
+@pytest.mark.parametrize("spec", SPECS, ids=[spec.name for spec in SPECS])
+def test_each_service_logs_in_to_nats_as_itself(spec: Any) -> None:
+    user, password = nats_credentials(COMPOSE)[spec.name]
+
+    assert user == spec.name, f"the {spec.name} block must set {spec.env_name('nats_user')}"
+    assert isinstance(password, str) and len(password) >= 16, "a random password"
+    assert "$" not in password, "compose would interpolate it"
+
+
+def test_no_two_services_share_a_nats_password() -> None:
+    passwords = [password for _, password in nats_credentials(COMPOSE).values()]
+    assert len(set(passwords)) == len(passwords)
+
+
+def test_the_nats_users_are_the_service_blocks_with_their_declared_grants() -> None:
+    config = nats_config(COMPOSE)
+    users = dict(re.findall(r'\{ user: "([^"]+)", password: "([^"]+)"', config))
+    credentials = nats_credentials(COMPOSE)
+
+    assert users == {user: password for user, password in credentials.values()}
+    assert "operator" not in users
+    # Exactly what the services' own .mkservice.json declare: edit a declaration, and this
+    # fails until the file is rendered again.
+    declared = {grant.name: grant for grant in grants_for(SPECS)}  # in the file's order:
+    grants = [declared[user] for user in users]
+    assert config == render_config(grants, NatsCredentials(users)), (
+        "the NATS users in docker-compose.yml are not what the services declare: render them "
+        "again with mkservice.generator.compose.render_nats_users (docs/add-a-service.md)"
+    )
+
+
+def test_the_nats_users_config_is_valid(tmp_path: Path) -> None:
+    assert_nats_accepts(nats_config(COMPOSE), tmp_path)
+
+
+def test_the_checkout_services_declare_what_they_talk_to() -> None:
+    declared = {grant.name: grant for grant in grants_for(SPECS)}
+
+    assert declared["orders"] == ServiceGrant(
+        "orders", calls=("inventory", "payments"), consumes=("inventory.evt.>", "payments.evt.>")
+    )
+    assert declared["inventory"] == ServiceGrant("inventory", consumes=("inventory.cmd.>",))
+    assert declared["payments"] == ServiceGrant("payments", consumes=("payments.cmd.>",))
+
+
+def test_a_service_declaring_nothing_reads_its_own_subjects(tmp_path: Path) -> None:
+    assert read_grant(tmp_path / "alpha") == default_grant("alpha")  # no record at all
+    (tmp_path / "beta").mkdir()
+    (tmp_path / "beta" / ".mkservice.json").write_text('{"template_version": "1"}')
+
+    assert read_grant(tmp_path / "beta") == ServiceGrant("beta", consumes=("beta.>",))
+
+
+@pytest.mark.parametrize(
+    "section",
+    [
+        ["orders"],
+        {"calls": "orders"},
+        {"calls": [""]},
+        {"calls": ["orders.cmd"]},
+        {"consumes": ["orders..evt"]},
+        {"consumes": ["*.evt.>"]},  # would open every stream's consumer API
+        {"publishes": ["orders.>"]},
+    ],
+)
+def test_a_malformed_declaration_is_refused(tmp_path: Path, section: object) -> None:
+    (tmp_path / ".mkservice.json").write_text(json.dumps({"nats": section}))
+
+    with pytest.raises(GrantError, match=r"\.mkservice\.json"):
+        read_grant(tmp_path, "alpha")
+
+
 # The text edit itself, on files written here.
 
 
@@ -156,3 +286,68 @@ def test_refuses_a_file_it_cannot_edit_safely(tmp_path: Path) -> None:
 
     with pytest.raises(GenerationFailed, match="must be a block list"):
         register_service(root, derive_names("alpha"), 8001, "pw")
+
+
+def test_registering_gives_the_service_a_nats_user(tmp_path: Path) -> None:
+    root = write(tmp_path, BASE_COMPOSE)
+    write(tmp_path, register_service(root, derive_names("alpha"), 8001, "pw", "alpha-pw").new_text)
+    grant = ServiceGrant("beta", calls=("alpha",), consumes=("alpha.evt.>",))
+
+    change = register_service(root, derive_names("beta"), 8002, "pw", "beta-pw", grant)
+
+    new = yaml.safe_load(change.new_text)
+    environment = new["services"]["beta"]["environment"]
+    assert (environment["BETA_NATS_USER"], environment["BETA_NATS_PASSWORD"]) == ("beta", "beta-pw")
+    expected = render_config(
+        [default_grant("alpha"), grant], NatsCredentials({"alpha": "alpha-pw", "beta": "beta-pw"})
+    )
+    assert nats_config(new) == expected
+    assert "$$JS.API.INFO" in change.new_text  # compose would read a lone `$JS` as a variable
+
+
+def test_reads_the_grants_of_the_other_services_from_their_records(tmp_path: Path) -> None:
+    root = write(tmp_path, BASE_COMPOSE)
+    write(tmp_path, register_service(root, derive_names("alpha"), 8001, "pw", "alpha-pw").new_text)
+    (tmp_path / "services" / "alpha").mkdir(parents=True)
+    record = {"nats": {"calls": ["beta"], "consumes": ["beta.evt.>"]}}
+    (tmp_path / "services" / "alpha" / ".mkservice.json").write_text(json.dumps(record))
+
+    change = register_service(root, derive_names("beta"), 8002, "pw", "beta-pw")
+
+    credentials = NatsCredentials({"alpha": "alpha-pw", "beta": "beta-pw"})
+    alpha = ServiceGrant("alpha", calls=("beta",), consumes=("beta.evt.>",))
+    expected = render_config([alpha, default_grant("beta")], credentials)
+    assert nats_config(yaml.safe_load(change.new_text)) == expected
+
+
+def test_replacing_a_stale_block_replaces_its_nats_user(tmp_path: Path) -> None:
+    root = write(tmp_path, BASE_COMPOSE)
+    write(tmp_path, register_service(root, derive_names("alpha"), 8001, "pw", "old-pw").new_text)
+
+    change = register_service(root, derive_names("alpha"), 8002, "pw", "new-pw")
+
+    config = nats_config(yaml.safe_load(change.new_text))
+    assert config == render_config([default_grant("alpha")], NatsCredentials({"alpha": "new-pw"}))
+
+
+def test_a_block_talking_to_nats_without_a_user_is_refused(tmp_path: Path) -> None:
+    root = write(tmp_path, BASE_COMPOSE)
+    text = register_service(root, derive_names("alpha"), 8001, "pw", "alpha-pw").new_text
+    write(tmp_path, re.sub(r"\n *ALPHA_NATS_(USER|PASSWORD):[^\n]*", "", text))
+
+    with pytest.raises(GenerationFailed, match="ALPHA_NATS_URL but no ALPHA_NATS_USER"):
+        register_service(root, derive_names("beta"), 8002, "pw")
+
+
+def test_refuses_a_file_without_the_nats_users_config(tmp_path: Path) -> None:
+    root = write(tmp_path, BASE_COMPOSE.split("\n# The NATS users:")[0] + "\n")
+
+    with pytest.raises(GenerationFailed, match="configs: nats-users: content"):
+        register_service(root, derive_names("alpha"), 8001, "pw")
+
+
+def test_the_base_file_has_an_empty_valid_users_config(tmp_path: Path) -> None:
+    base = yaml.safe_load(BASE_COMPOSE)
+
+    assert nats_config(base) == render_config([], NatsCredentials())
+    assert_nats_accepts(nats_config(base), tmp_path)

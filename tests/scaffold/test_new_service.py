@@ -1,6 +1,7 @@
 """``mkservice new shipping`` in a copy of the workspace makes a service that is right at once:
-registered, lint-clean, migratable, its own tests green, and serving with its events reaching a
-real nats-server through the outbox.
+registered (with its own NATS user), lint-clean, migratable, its own tests green, and serving
+with its events reaching a real nats-server through the outbox, logged in as its NATS user with
+the permissions docker-compose.yml gives it.
 
 The new service is not installed into the venv (``--no-install``): a ``uv sync`` into a new
 environment would download and install every dependency, minutes on a cold cache and impossible
@@ -26,8 +27,19 @@ import httpx
 import nats
 import pytest
 import yaml
+from chassis.embedded_nats import nats_server_binary
 from chassis.testing import NatsServer, eventually, free_port
 from scaffold_support import ROOT, copy_repo, mkservice, mkservice_json
+
+from mkservice.stack import discover_services
+from mkservice.stack.nats_auth import (
+    OPERATOR_USER,
+    NatsCredentials,
+    ServiceGrant,
+    default_grant,
+    grants_for,
+    render_config,
+)
 
 SLUG = "shipping"
 
@@ -74,6 +86,9 @@ def test_creates_the_service_from_the_template(generated: tuple[Path, dict[str, 
     assert record["template_version"] == "1"
     assert record["cookiecutter"]["package"] == "shipping"
     assert "db_password" not in record["cookiecutter"]
+    # What it talks to over NATS: by default only its own subjects (its example consumer reads
+    # its own shipping.evt.item-created).
+    assert record["nats"] == {"calls": [], "consumes": ["shipping.>"]}
     assert "[tool.mkservice]" in (service / "pyproject.toml").read_text()
 
 
@@ -100,9 +115,13 @@ def test_registers_it_in_docker_compose_with_its_own_database(
 
     block = compose["services"][SLUG]
     assert block["build"] == {"context": ".", "dockerfile": "services/shipping/Dockerfile"}
+    nats_password = block["environment"].get("SHIPPING_NATS_PASSWORD")
+    assert isinstance(nats_password, str) and len(nats_password) >= 16
     assert block["environment"] == {
         "SHIPPING_DATABASE_URL": f"postgresql://shipping:{password}@postgres:5432/shipping",
         "SHIPPING_NATS_URL": "nats://nats:4222",
+        "SHIPPING_NATS_USER": "shipping",
+        "SHIPPING_NATS_PASSWORD": nats_password,
         "SHIPPING_HOST": "0.0.0.0",
         "SHIPPING_PORT": "8004",
     }
@@ -112,11 +131,63 @@ def test_registers_it_in_docker_compose_with_its_own_database(
         "./services/shipping/deploy/postgres-init.sql:/docker-entrypoint-initdb.d/04-shipping.sql"
     )
     assert compose["services"]["postgres"]["volumes"][-1] == f"{mount}:ro"
-    # Text-level insertion: every line of the original file is still there, comments included.
+    # Text-level insertion: every line of the original file is still there, comments included
+    # (the NATS users config is rendered again as a whole, the others' users unchanged).
     original = (ROOT / "docker-compose.yml").read_text().splitlines()
     new_lines = (repo / "docker-compose.yml").read_text().splitlines()
     edits = difflib.SequenceMatcher(a=original, b=new_lines, autojunk=False).get_opcodes()
     assert {tag for tag, *_ in edits} == {"equal", "insert"}
+
+
+def compose_nats_config(repo: Path) -> str:
+    """The NATS users config inline in the repo's docker-compose.yml, as compose reads it."""
+    compose = yaml.safe_load((repo / "docker-compose.yml").read_text())
+    return str(compose["configs"]["nats-users"]["content"]).replace("$$", "$")
+
+
+def compose_nats_users(repo: Path) -> dict[str, str]:
+    """NATS user -> password, from the service blocks of the repo's docker-compose.yml, in the
+    file's order."""
+    compose = yaml.safe_load((repo / "docker-compose.yml").read_text())
+    specs = {spec.name: spec for spec in discover_services(repo)}
+    users = {}
+    for name, block in compose["services"].items():
+        if name in specs:
+            environment = block["environment"]
+            assert environment[specs[name].env_name("nats_user")] == name
+            users[name] = environment[specs[name].env_name("nats_password")]
+    assert set(users) == set(specs), "every service has a block"
+    return users
+
+
+def declared_grants(repo: Path, names: list[str]) -> list[ServiceGrant]:
+    """What the services ``names`` declare in their .mkservice.json, in that order."""
+    declared = {grant.name: grant for grant in grants_for(discover_services(repo))}
+    return [declared[name] for name in names]
+
+
+def test_gives_it_a_nats_user_and_keeps_the_others(
+    generated: tuple[Path, dict[str, Any]], tmp_path: Path
+) -> None:
+    repo, _ = generated
+    users = compose_nats_users(repo)
+    config = compose_nats_config(repo)
+
+    assert set(users) == {"orders", "inventory", "payments", SLUG}
+    before = compose_nats_users(ROOT)
+    assert {name: users[name] for name in before} == before, "the others keep their passwords"
+    # Each user with what its service declares; the new one its own subjects only.
+    grants = declared_grants(repo, list(users))
+    assert grants[-1] == default_grant(SLUG)
+    assert config == render_config(grants, NatsCredentials(users))
+    # The old users' text is unchanged: the new user is only added.
+    assert compose_nats_config(ROOT).split("  ]\n}")[0] in config
+    path = tmp_path / "users.conf"
+    path.write_text(config)
+    checked = subprocess.run(
+        [nats_server_binary(), "-t", "-c", str(path)], capture_output=True, text=True, timeout=30
+    )
+    assert checked.returncode == 0, checked.stdout + checked.stderr
 
 
 def test_locks_the_new_member(generated: tuple[Path, dict[str, Any]]) -> None:
@@ -195,14 +266,24 @@ def test_its_own_tests_pass(generated: tuple[Path, dict[str, Any]]) -> None:
     assert " passed" in completed.stdout
 
 
+OPERATOR_PASSWORD = "test-operator-password"
+
+
 @pytest.fixture
 def running_service(
     generated: tuple[Path, dict[str, Any]], tmp_path: Path
 ) -> Iterator[tuple[str, NatsServer, Path]]:
     """``python -m shipping serve --migrate`` on a free port, with its own SQLite file and a
-    real nats-server; yields (base URL, the server, the database file)."""
+    real nats-server with docker-compose.yml's users (plus an operator, for the test to read the
+    stream with); the service logs in as its compose user. Yields (base URL, the server, the
+    database file)."""
     repo, _ = generated
-    broker = NatsServer(tmp_path / "nats").start()
+    users = compose_nats_users(repo)
+    grants = declared_grants(repo, list(users))
+    assert compose_nats_config(repo) == render_config(grants, NatsCredentials(users))
+    operator = NatsCredentials({**users, OPERATOR_USER: OPERATOR_PASSWORD})
+    (tmp_path / "nats.conf").write_text(render_config(grants, operator))
+    broker = NatsServer(tmp_path / "nats", config_file=tmp_path / "nats.conf").start()
     port = free_port()
     database = tmp_path / "served.db"
     env = service_env(
@@ -210,6 +291,8 @@ def running_service(
         SHIPPING_PORT=str(port),
         SHIPPING_DATABASE_URL=f"sqlite:///{database}",
         SHIPPING_NATS_URL=broker.url,
+        SHIPPING_NATS_USER="shipping",
+        SHIPPING_NATS_PASSWORD=users[SLUG],
         SHIPPING_RELAY_POLL_INTERVAL_S="0.2",
     )
     log = (tmp_path / "service.log").open("wb")
@@ -260,7 +343,7 @@ async def test_the_app_serves_and_its_event_reaches_nats_through_the_outbox(
             rows = db.execute("SELECT id, name FROM shipping_item").fetchall()
         assert rows == [(item["id"], "first parcel")]
 
-        connection = await nats.connect(broker.url)
+        connection = await nats.connect(broker.url, user=OPERATOR_USER, password=OPERATOR_PASSWORD)
         try:
             js = connection.jetstream()
 

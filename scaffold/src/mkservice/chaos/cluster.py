@@ -111,7 +111,7 @@ def build_cluster(
     """Prepare (not start) nats-server with per-service users and the supervised services."""
     run_dir.mkdir(parents=True, exist_ok=True)
     (run_dir / "logs").mkdir(exist_ok=True)
-    credentials = write_config(run_dir / "nats.conf", grants_for(spec.name for spec in specs))
+    credentials = write_config(run_dir / "nats.conf", grants_for(specs))
     nats = NatsServer(
         run_dir / "nats", config_file=run_dir / "nats.conf",
         log_file=run_dir / "logs" / "nats-server.log",

@@ -23,6 +23,7 @@ from types import FrameType
 from mkservice.generator import compose, registry, render, tools
 from mkservice.generator.errors import GenerationFailed
 from mkservice.generator.naming import ServiceNames, validate_name
+from mkservice.stack.nats_auth import ServiceGrant, default_grant
 
 TEMP_PREFIX = ".mkservice-tmp-"
 
@@ -39,6 +40,9 @@ class Plan:
     compose: compose.ComposeChange
     uv: str
     files: list[str]
+    # What it talks to over NATS: written to its .mkservice.json and, as its NATS user's
+    # permissions, to docker-compose.yml (before the record is in place to be read back).
+    nats: ServiceGrant
 
     @property
     def folder(self) -> Path:
@@ -76,10 +80,12 @@ def plan_service(root: Path, name: str, port: int | None) -> Plan:
     template = render.Template.of(root)
     password = secrets.token_urlsafe(18)
     context = render.template_context(names, port, password, template)
-    change = compose.register_service(root, names, port, password)
+    grant = default_grant(names.slug)
+    nats_password = secrets.token_urlsafe(18)
+    change = compose.register_service(root, names, port, password, nats_password, grant)
     uv = tools.find_uv(root)
     files = render.planned_files(template, names)
-    return Plan(root, names, port, template, context, change, uv, files)
+    return Plan(root, names, port, template, context, change, uv, files, grant)
 
 
 def create_service(
@@ -93,7 +99,7 @@ def create_service(
     temp = Path(tempfile.mkdtemp(prefix=TEMP_PREFIX, dir=services_dir))
     try:
         say("rendering the template")
-        rendered = render.render(plan.template, plan.context, temp)
+        rendered = render.render(plan.template, plan.context, temp, plan.nats)
         outcome.notes += render.tidy(rendered, plan.names, plan.root)
         say("registering the service")
         _apply(plan, rendered, temp)

@@ -18,9 +18,15 @@ from typing import Any
 from mkservice.generator.errors import GenerationFailed
 from mkservice.generator.naming import ServiceNames
 from mkservice.generator.tools import find_ruff
+from mkservice.stack.nats_auth import (
+    NATS_SECTION,
+    RECORD_FILE,
+    ServiceGrant,
+    declaration,
+    default_grant,
+)
 
 TEMPLATE_DIR = Path("scaffold") / "template"
-RECORD_FILE = ".mkservice.json"
 _SECRET_KEYS = {"db_password"}
 
 
@@ -70,8 +76,11 @@ def planned_files(template: Template, names: ServiceNames) -> list[str]:
     return sorted([*found, RECORD_FILE])
 
 
-def render(template: Template, context: dict[str, str], output_dir: Path) -> Path:
-    """Render the template into ``output_dir``; return the new service folder."""
+def render(
+    template: Template, context: dict[str, str], output_dir: Path, grant: ServiceGrant | None = None
+) -> Path:
+    """Render the template into ``output_dir``; return the new service folder. ``grant`` is what
+    the service talks to over NATS (its record's ``nats`` section; by default its own subjects)."""
     from cookiecutter.exceptions import CookiecutterException
     from cookiecutter.generate import generate_context, generate_files
     from cookiecutter.prompt import prompt_for_config
@@ -96,12 +105,16 @@ def render(template: Template, context: dict[str, str], output_dir: Path) -> Pat
     except CookiecutterException as error:
         raise GenerationFailed(f"the template did not render ({error}).") from error
     folder = Path(project)
-    _write_record(folder, full["cookiecutter"], template)
+    grant = grant or default_grant(str(full["cookiecutter"]["service_slug"]))
+    _write_record(folder, full["cookiecutter"], template, grant)
     return folder
 
 
-def _write_record(folder: Path, context: dict[str, Any], template: Template) -> None:
-    """What a future ``mkservice update`` needs to replay the template (minus secrets)."""
+def _write_record(
+    folder: Path, context: dict[str, Any], template: Template, grant: ServiceGrant
+) -> None:
+    """What a future ``mkservice update`` needs to replay the template (minus secrets), and
+    what the service talks to over NATS (``mkservice.stack.nats_auth`` reads it from here)."""
     inputs = {
         key: value
         for key, value in context.items()
@@ -112,6 +125,7 @@ def _write_record(folder: Path, context: dict[str, Any], template: Template) -> 
         "template_version": template.version,
         "cookiecutter": inputs,
         "secrets": {"db_password": "deploy/postgres-init.sql"},
+        NATS_SECTION: declaration(grant),
     }
     text = json.dumps(record, indent=2, sort_keys=True) + "\n"
     (folder / RECORD_FILE).write_text(text, encoding="utf-8")

@@ -7,8 +7,14 @@ its inboxes (where JetStream delivers pulled messages and API answers) and to wh
 So payments cannot announce ``orders.evt.order-confirmed``, read the ORDERS stream, or delete
 another service's stream. An operator user (the fault suite's, say) may do anything.
 
+What a service talks to is declared by the service itself, in the ``nats`` section of its
+``.mkservice.json`` (``{"calls": ["inventory"], "consumes": ["inventory.evt.>"]}``); a service
+without one gets :func:`default_grant`: it calls nobody and reads only its own subjects.
+:func:`read_grant` reads one service's declaration, :func:`grants_for` those of many.
+
 ``render_config`` returns the text; ``write_config`` writes it with fresh passwords and returns
 the credentials to hand to each service as ``<PREFIX>NATS_USER`` / ``<PREFIX>NATS_PASSWORD``.
+docker-compose.yml carries the same text inline (``mkservice.generator.compose``).
 """
 
 from __future__ import annotations
@@ -18,8 +24,19 @@ import secrets
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Protocol
 
 OPERATOR_USER = "operator"
+# The service's replay record (written by the generator's render.py), where it declares its grant.
+RECORD_FILE = ".mkservice.json"
+NATS_SECTION = "nats"
+_WHITESPACE = frozenset(" \t\r\n")
+# A service name is one subject token: no whitespace, dots or wildcards.
+_NOT_IN_NAME = _WHITESPACE | {".", "*", ">"}
+
+
+class GrantError(ValueError):
+    """A service's ``nats`` declaration cannot be read; the message names the file."""
 
 
 @dataclass(frozen=True)
@@ -65,21 +82,77 @@ def stream_of(service: str) -> str:
     return service.upper().replace("-", "_")
 
 
-# The reference checkout: orders calls inventory and payments and reads their events; each
-# participant reads the commands addressed to it from its own stream.
-CHECKOUT_GRANTS: tuple[ServiceGrant, ...] = (
-    ServiceGrant(
-        "orders", calls=("inventory", "payments"), consumes=("inventory.evt.>", "payments.evt.>")
-    ),  # fmt: skip
-    ServiceGrant("inventory", consumes=("inventory.cmd.>",)),
-    ServiceGrant("payments", consumes=("payments.cmd.>",)),
-)
+def default_grant(name: str) -> ServiceGrant:
+    """The grant of a service that declares none: it calls nobody and reads its own subjects
+    (``<name>.>``: its commands, and its own events, which the template's example consumer
+    reads)."""
+    return ServiceGrant(name, consumes=(f"{name}.>",))
 
 
-def grants_for(services: Iterable[str]) -> list[ServiceGrant]:
-    """The checkout's grants for the services named; any other service reads its own commands."""
-    known = {grant.name: grant for grant in CHECKOUT_GRANTS}
-    return [known.get(name) or ServiceGrant(name, consumes=(f"{name}.cmd.>",)) for name in services]
+def declaration(grant: ServiceGrant) -> dict[str, list[str]]:
+    """The ``nats`` section of a service's ``.mkservice.json`` that declares ``grant``."""
+    return {"calls": list(grant.calls), "consumes": list(grant.consumes)}
+
+
+def read_grant(folder: Path, name: str | None = None) -> ServiceGrant:
+    """The grant the service in ``folder`` declares (its ``.mkservice.json``'s ``nats``
+    section), or :func:`default_grant` when it declares none. ``name`` defaults to the folder's.
+
+    Raises :class:`GrantError` naming the file when the record or its section is malformed.
+    """
+    name = name or folder.name
+    path = folder / RECORD_FILE
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return default_grant(name)
+    except OSError as error:
+        raise GrantError(f"{path}: cannot be read ({error})") from None
+    try:
+        record = json.loads(text)
+    except ValueError as error:
+        raise GrantError(f"{path}: not valid JSON ({error})") from None
+    if not isinstance(record, dict) or NATS_SECTION not in record:
+        return default_grant(name)
+    section = record[NATS_SECTION]
+    if not isinstance(section, dict) or set(section) - {"calls", "consumes"}:
+        raise GrantError(f'{path}: "nats" must be an object with "calls" and "consumes" only')
+    calls = _strings(section.get("calls", []), path, "calls")
+    consumes = _strings(section.get("consumes", []), path, "consumes")
+    for callee in calls:
+        if _NOT_IN_NAME & set(callee):
+            raise GrantError(f'{path}: "nats.calls" holds {callee!r}, which is not a service name')
+    for subject in consumes:
+        tokens = subject.split(".")
+        if _WHITESPACE & set(subject) or not all(tokens):
+            raise GrantError(f'{path}: "nats.consumes" holds {subject!r}, which is not a subject')
+        if _NOT_IN_NAME & set(tokens[0]):
+            raise GrantError(
+                f'{path}: "nats.consumes" holds {subject!r}: its first token must name the '
+                "service whose stream it reads, not a wildcard"
+            )
+    return ServiceGrant(name, calls=calls, consumes=consumes)
+
+
+def _strings(value: Any, path: Path, key: str) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(item, str) and item for item in value):
+        raise GrantError(f'{path}: "nats.{key}" must be a list of non-empty strings')
+    return tuple(value)
+
+
+class _Service(Protocol):
+    """A service as discovery finds it (``mkservice.stack.ServiceSpec``): its name and folder."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def root(self) -> Path: ...
+
+
+def grants_for(services: Iterable[_Service]) -> list[ServiceGrant]:
+    """The grants the ``services`` declare, each in its own folder's ``.mkservice.json``."""
+    return [read_grant(service.root, service.name) for service in services]
 
 
 @dataclass
@@ -104,11 +177,29 @@ def _user_block(user: str, password: str, grant: ServiceGrant | None) -> str:
     lines = [f"    {{ user: {json.dumps(user)}, password: {json.dumps(password)}"]
     if grant is not None:
         lines.append("      permissions: {")
-        lines.append(f"        publish: {{ allow: {json.dumps(grant.publish_allow())} }}")
-        lines.append(f"        subscribe: {{ allow: {json.dumps(grant.subscribe_allow())} }}")
+        lines += _allow("publish", grant.publish_allow(), "        ")
+        lines += _allow("subscribe", grant.subscribe_allow(), "        ")
         lines.append("      }")
     lines.append("    }")
     return "\n".join(lines)
+
+
+def _allow(direction: str, subjects: list[str], indent: str, width: int = 88) -> list[str]:
+    """``publish: { allow: [...] }``, the subjects packed into lines of at most ``width``
+    characters (docker-compose.yml shows this text, indented further)."""
+    pieces = [json.dumps(subject) for subject in subjects]
+    pieces = [f"{piece}," for piece in pieces[:-1]] + pieces[-1:]
+    lines = [f"{indent}{direction}: {{ allow: ["]
+    line = ""
+    for piece in pieces:
+        if line and len(indent) + 2 + len(line) + 1 + len(piece) > width:
+            lines.append(f"{indent}  {line}")
+            line = ""
+        line = f"{line} {piece}" if line else piece
+    if line:
+        lines.append(f"{indent}  {line}")
+    lines.append(f"{indent}] }}")
+    return lines
 
 
 def render_config(grants: Iterable[ServiceGrant], credentials: NatsCredentials) -> str:
@@ -117,10 +208,10 @@ def render_config(grants: Iterable[ServiceGrant], credentials: NatsCredentials) 
     blocks = [_user_block(g.name, credentials.password(g.name), g) for g in grants]
     if OPERATOR_USER in credentials.users:
         blocks.append(_user_block(OPERATOR_USER, credentials.password(OPERATOR_USER), None))
-    users = "\n".join(blocks)
+    users = "".join(f"{block}\n" for block in blocks)
     return (
         "# Generated by mkservice (stack/nats_auth.py): one NATS user per service.\n"
-        f"authorization {{\n  users: [\n{users}\n  ]\n}}\n"
+        f"authorization {{\n  users: [\n{users}  ]\n}}\n"
     )
 
 
