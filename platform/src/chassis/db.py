@@ -57,7 +57,7 @@ def create_engine(url: str, **options: Any) -> AsyncEngine:
     inline = not parsed.query
     if inline:
         options["async_creator"] = inline_connector(database or ":memory:", _SQLITE_BUSY_TIMEOUT_S)
-        pragmas = _SQLITE_PRAGMAS
+        pragmas: tuple[str, ...] = _SQLITE_PRAGMAS
     else:
         options["connect_args"] = {"timeout": _SQLITE_BUSY_TIMEOUT_S}
         pragmas = (*_SQLITE_PRAGMAS, f"PRAGMA busy_timeout={int(_SQLITE_BUSY_TIMEOUT_S * 1000)}")
