@@ -19,16 +19,18 @@ class Inbox:
 
     def __init__(self, table: Table) -> None:
         self.table = table
+        # Built once per dialect: constructing a statement costs more than running it.
+        self._record_statements = {
+            name: dialect.insert(table).on_conflict_do_nothing()
+            for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
+        }
 
     async def record(self, session: AsyncSession, consumer: str, message_id: str) -> bool:
         """Record ``message_id`` for ``consumer``; False when it was already recorded."""
-        dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-        statement = (
-            dialect.insert(self.table)
-            .values(consumer=consumer, message_id=message_id, processed_at=utcnow())
-            .on_conflict_do_nothing()
-        )
-        result = await session.execute(statement)
+        dialect = session.get_bind().dialect.name
+        statement = self._record_statements["postgresql" if dialect == "postgresql" else "sqlite"]
+        values = {"consumer": consumer, "message_id": message_id, "processed_at": utcnow()}
+        result = await session.execute(statement, values)
         return bool(result.rowcount)  # type: ignore[attr-defined]
 
     async def prune(self, session: AsyncSession, older_than: datetime) -> int:

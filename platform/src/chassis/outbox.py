@@ -19,6 +19,7 @@ class Outbox:
 
     def __init__(self, table: Table) -> None:
         self.table = table
+        self._insert = insert(table)  # built once; executed with each call's rows
 
     async def add(
         self,
@@ -59,5 +60,5 @@ class Outbox:
             }
             for subject, envelope in messages
         ]
-        await session.execute(insert(self.table), rows)
+        await session.execute(self._insert, rows)
         session.info[OUTBOX_PENDING] = True

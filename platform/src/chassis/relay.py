@@ -26,7 +26,7 @@ from chassis.envelope import utcnow
 from chassis.faults import AFTER_COMMIT_BEFORE_PUBLISH, AFTER_PUBLISH_BEFORE_MARK, crash_point
 from chassis.messaging import Broker, BrokerUnavailable
 from chassis.tasks import cancel_and_wait
-from sqlalchemy import Row, Table, delete, func, select, update
+from sqlalchemy import Row, Table, bindparam, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 log = logging.getLogger(__name__)
@@ -58,6 +58,22 @@ class OutboxRelay:
         self._wakeup = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._last_prune = time.monotonic()
+        # Built once: constructing a statement (and its cache key) costs more than running it.
+        t = table
+        claim = (
+            select(t.c.seq, t.c.subject, t.c.aggregate_key, t.c.headers, t.c.body)
+            .where(t.c.delivered_at.is_(None))
+            .order_by(t.c.seq)
+            .limit(batch_size)
+        )
+        if database.dialect == "postgresql":
+            claim = claim.with_for_update(skip_locked=True)
+        self._claim_statement = claim
+        self._mark_statement = (
+            update(t)
+            .where(t.c.seq.in_(bindparam("seqs", expanding=True)))
+            .values(delivered_at=bindparam("delivered_at"), attempts=t.c.attempts + 1)
+        )
         database.on_outbox_commit(self.wake)
 
     def wake(self) -> None:
@@ -115,25 +131,14 @@ class OutboxRelay:
             crash_point(AFTER_PUBLISH_BEFORE_MARK)
             if delivered:
                 await session.execute(
-                    update(self.table)
-                    .where(self.table.c.seq.in_(delivered))
-                    .values(delivered_at=utcnow(), attempts=self.table.c.attempts + 1)
+                    self._mark_statement, {"seqs": delivered, "delivered_at": utcnow()}
                 )
         if failure is not None:
             raise failure
         return claimed_full_batch or len(delivered) < len(rows)
 
     async def _claim(self, session: AsyncSession) -> Sequence[Any]:
-        t = self.table
-        query = (
-            select(t.c.seq, t.c.subject, t.c.aggregate_key, t.c.headers, t.c.body)
-            .where(t.c.delivered_at.is_(None))
-            .order_by(t.c.seq)
-            .limit(self.batch_size)
-        )
-        if self.database.dialect == "postgresql":
-            query = query.with_for_update(skip_locked=True)
-        return (await session.execute(query)).all()
+        return (await session.execute(self._claim_statement)).all()
 
     async def _in_order_prefix(
         self, session: AsyncSession, rows: Sequence[Row[Any]]

@@ -88,9 +88,10 @@ def up(
         except KeyboardInterrupt:
             console.print("Interrupted; everything started is stopped.")
             raise typer.Exit(130) from None
-        console.print(services_table(supervisor))
-        console.print(f"Logs and data: {supervisor.run_dir}. Press Ctrl-C to stop.")
         try:
+            # Inside the try: a Ctrl-C right after the prompt appears must still stop the stack.
+            console.print(services_table(supervisor))
+            console.print(f"Logs and data: {supervisor.run_dir}. Press Ctrl-C to stop.")
             _watch(console, supervisor)
         except KeyboardInterrupt:
             pass

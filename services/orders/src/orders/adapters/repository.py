@@ -3,6 +3,11 @@
 The only module that knows how the domain maps to rows. Loading a saga for a change locks its
 row on PostgreSQL (``FOR UPDATE``), so a reply, the sweeper and a retry never interleave on one
 saga; SQLite's single writer gives the same guarantee.
+
+The saga's hot path (placing an order, loading and storing a saga, its timeline) uses Core
+statements built once, not the ORM: each saga step runs it, and the ORM's unit of work and
+statement building were most of this service's CPU (docs/benchmarks.md). Reads for the API keep
+the ORM.
 """
 
 from __future__ import annotations
@@ -10,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from orders.adapters.tables import OrderLineRow, OrderRow, SagaRow, SagaStepRow
@@ -26,32 +31,65 @@ from orders.domain import (
 
 _STATUS_OF = {SagaState.CONFIRMED: OrderStatus.CONFIRMED, SagaState.REJECTED: OrderStatus.REJECTED}
 
+_ORDERS: Table = OrderRow.__table__  # type: ignore[attr-defined]
+_LINES: Table = OrderLineRow.__table__  # type: ignore[attr-defined]
+_SAGAS: Table = SagaRow.__table__  # type: ignore[attr-defined]
+_STEPS: Table = SagaStepRow.__table__  # type: ignore[attr-defined]
+
+_INSERT_ORDER = insert(_ORDERS)
+_INSERT_LINES = insert(_LINES)
+_INSERT_SAGA = insert(_SAGAS)
+_INSERT_STEPS = insert(_STEPS)
+_LOAD_SAGA = select(_SAGAS).where(_SAGAS.c.order_id == bindparam("order_id")).with_for_update()
+_SAGA_FIELDS = ("state", "deadline_at", "attempts", "total_cents", "reason")
+# Bound names differ from the columns': SQLAlchemy reserves those for its own SET parameters.
+_UPDATE_SAGA = (
+    update(_SAGAS)
+    .where(_SAGAS.c.order_id == bindparam("b_order_id"))
+    .values({name: bindparam(f"b_{name}") for name in _SAGA_FIELDS})
+)
+_UPDATE_ORDER = (
+    update(_ORDERS)
+    .where(_ORDERS.c.id == bindparam("b_order_id"))
+    .values(
+        {name: bindparam(f"b_{name}") for name in ("status", "reason", "total_cents", "updated_at")}
+    )
+)
+
 
 class OrderRepository:
     def __init__(self, session: AsyncSession, step_timeout: timedelta) -> None:
         self.session = session
         self.step_timeout = step_timeout
+        # The total each saga had when this transaction loaded it: the order row is updated
+        # only when it changes (or the saga finishes).
+        self._loaded_totals: dict[str, int | None] = {}
 
     async def add(
         self, order: Order, *, idempotency_key: str | None, fingerprint: str | None
     ) -> None:
-        self.session.add(
-            OrderRow(
-                id=order.id,
-                customer_id=order.customer_id,
-                status=order.status.value,
-                payment_token=order.payment_token,
-                idempotency_key=idempotency_key,
-                request_fingerprint=fingerprint,
-                created_at=order.created_at,
-                updated_at=order.created_at,
-            )
+        # The order first: its lines and saga reference it.
+        await self.session.execute(
+            _INSERT_ORDER,
+            {
+                "id": order.id,
+                "customer_id": order.customer_id,
+                "status": order.status.value,
+                "reason": None,
+                "total_cents": None,
+                "payment_token": order.payment_token,
+                "idempotency_key": idempotency_key,
+                "request_fingerprint": fingerprint,
+                "created_at": order.created_at,
+                "updated_at": order.created_at,
+            },
         )
-        # Lines and saga rows reference the order: write it first.
-        await self.session.flush()
-        self.session.add_all(
-            OrderLineRow(order_id=order.id, sku=line.sku, quantity=line.quantity)
-            for line in order.lines
+        await self.session.execute(
+            _INSERT_LINES,
+            [
+                {"order_id": order.id, "sku": line.sku, "quantity": line.quantity}
+                for line in order.lines
+            ],
         )
 
     async def find_by_idempotency_key(self, key: str) -> tuple[str, str | None] | None:
@@ -102,10 +140,10 @@ class OrderRepository:
 
     async def load_saga(self, order_id: str) -> CheckoutSaga | None:
         """The saga of ``order_id``, locked for this transaction."""
-        query = select(SagaRow).where(SagaRow.order_id == order_id).with_for_update()
-        row = (await self.session.execute(query)).scalars().first()
+        row = (await self.session.execute(_LOAD_SAGA, {"order_id": order_id})).first()
         if row is None:
             return None
+        self._loaded_totals[order_id] = row.total_cents
         return CheckoutSaga(
             order_id=row.order_id,
             step_timeout=self.step_timeout,
@@ -120,33 +158,44 @@ class OrderRepository:
         self, saga: CheckoutSaga, steps: list[Step], now: datetime, *, new: bool = False
     ) -> None:
         """Store the saga, append its new steps, and bring the order's status along."""
-        # A loaded saga's row is already in the session (no query); a new one has none yet.
-        row = None if new else await self.session.get(SagaRow, saga.order_id)
-        if row is None:
-            row = SagaRow(order_id=saga.order_id, state=saga.state.value)
-            self.session.add(row)
-        order_changes = saga.state.finished or row.total_cents != saga.total_cents
-        row.state = saga.state.value
-        row.deadline_at = saga.deadline_at
-        row.attempts = saga.attempts
-        row.total_cents = saga.total_cents
-        row.reason = saga.reason
-        self.session.add_all(
-            SagaStepRow(order_id=saga.order_id, step=s.step, outcome=s.outcome,
-                        detail=s.detail, at=now)
-            for s in steps
-        )  # fmt: skip
-        if order_changes:  # the order shows only its total and its final status
+        values = {
+            "state": saga.state.value,
+            "deadline_at": saga.deadline_at,
+            "attempts": saga.attempts,
+            "total_cents": saga.total_cents,
+            "reason": saga.reason,
+        }
+        if new:
+            await self.session.execute(_INSERT_SAGA, {"order_id": saga.order_id, **values})
+            stored_total = None
+        else:
             await self.session.execute(
-                update(OrderRow)
-                .where(OrderRow.id == saga.order_id)  # type: ignore[arg-type]
-                .values(
-                    status=_STATUS_OF.get(saga.state, OrderStatus.PENDING).value,
-                    reason=saga.reason if saga.state is SagaState.REJECTED else None,
-                    total_cents=saga.total_cents,
-                    updated_at=now,
-                )
+                _UPDATE_SAGA,
+                {"b_order_id": saga.order_id, **{f"b_{k}": v for k, v in values.items()}},
             )
+            stored_total = self._loaded_totals.get(saga.order_id)
+        self._loaded_totals[saga.order_id] = saga.total_cents
+        if steps:
+            await self.session.execute(
+                _INSERT_STEPS,
+                [
+                    {"order_id": saga.order_id, "step": s.step, "outcome": s.outcome,
+                     "detail": s.detail, "at": now}
+                    for s in steps
+                ],
+            )  # fmt: skip
+        if saga.state.finished or stored_total != saga.total_cents:
+            # The order shows only its total and its final status.
+            await self.session.execute(
+                _UPDATE_ORDER,
+                {
+                    "b_order_id": saga.order_id,
+                    "b_status": _STATUS_OF.get(saga.state, OrderStatus.PENDING).value,
+                    "b_reason": saga.reason if saga.state is SagaState.REJECTED else None,
+                    "b_total_cents": saga.total_cents,
+                    "b_updated_at": now,
+                },
+            )  # fmt: skip
 
     async def due_sagas(self, now: datetime, limit: int) -> list[str]:
         """Unfinished sagas whose step deadline has passed (skipping ones others hold)."""
