@@ -71,7 +71,7 @@ class TestStepVerdicts:
         [
             ({"send_rate": 8.0}, "fell behind"),
             ({"errors": 2}, "failed"),
-            ({"finished_in_time": False}, "PENDING"),
+            ({"finished_in_time": False}, "still running"),
             ({"confirmed": 99}, "CONFIRMED"),
             ({"saga_latencies_ms": [10.0] * 90 + [900.0] * 10}, "p99"),
             ({"saga_latencies_ms": []}, "no saga latency"),

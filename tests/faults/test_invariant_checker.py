@@ -28,8 +28,8 @@ def clean() -> dict[str, Any]:
     """Order 0 confirmed (2 sold, charged 2000), order 1 declined (released, nothing taken)."""
     steps = [
         ("reserve stock", "started"), ("reserve stock", "succeeded"),
-        ("charge payment", "started"), ("charge payment", "succeeded"),
-        ("commit stock", "started"), ("commit stock", "succeeded"), ("order", "confirmed"),
+        ("charge payment", "started"), ("charge payment", "succeeded"), ("order", "confirmed"),
+        ("commit stock", "started"), ("commit stock", "succeeded"),
     ]  # fmt: skip
     return {
         "orders": {

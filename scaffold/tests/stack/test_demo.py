@@ -42,8 +42,16 @@ class FakeCheckout:
             self.reads[order["id"]] = self.reads.get(order["id"], 0) + 1
             if self.reads[order["id"]] >= 2:
                 order["status"] = order["final"]
-                step = {"step": "reserve stock", "outcome": "succeeded", "detail": None}
-                order["timeline"] = [{**step, "at": "2030-01-01T00:00:00.25+00:00"}]
+                last = (
+                    ("commit stock", "succeeded")
+                    if order["final"] == "CONFIRMED"
+                    else ("order", "rejected")
+                )
+                order["timeline"] = [
+                    {"step": step, "outcome": outcome, "detail": None,
+                     "at": "2030-01-01T00:00:00.25+00:00"}
+                    for step, outcome in (("reserve stock", "succeeded"), last)
+                ]  # fmt: skip
             return httpx.Response(200, json=order)
         if host == "inventory.test":
             return httpx.Response(200, json=[{"sku": "sku-lamp", "available": 50, "reserved": 0}])

@@ -54,9 +54,9 @@ class CheckoutResult:
 
 
 async def _drained(engine: AsyncEngine, timeout: float) -> bool:
-    """Wait until no order is PENDING; whether that happened within ``timeout`` seconds."""
+    """Wait until every saga finished (stock commit included); whether it did in ``timeout``."""
     deadline = time.monotonic() + timeout
-    while await dbstats.pending_orders(engine) > 0:
+    while await dbstats.unfinished_sagas(engine) > 0:
         if time.monotonic() > deadline:
             return False
         await asyncio.sleep(0.05)

@@ -49,7 +49,7 @@ def judge(step: StepOutcome, p99_bound_ms: float) -> str | None:
     if step.errors > MAX_ERROR_SHARE * step.sent:
         return f"{step.errors} of {step.sent} requests failed"
     if not step.finished_in_time:
-        return "orders still PENDING at the drain deadline"
+        return "sagas still running at the drain deadline"
     if step.confirmed < step.accepted:
         return f"only {step.confirmed} of {step.accepted} orders CONFIRMED"
     p99 = step.saga_p99_ms

@@ -17,6 +17,22 @@ import httpx
 
 TERMINAL_STATUSES = frozenset({"CONFIRMED", "REJECTED"})
 
+
+def checkout_finished(order: Mapping[str, Any]) -> bool:
+    """Whether the order's checkout is over: rejected, or confirmed with its stock committed.
+
+    An order is CONFIRMED as soon as it is paid (the saga's pivot); the reservation is committed
+    just after, and the timeline says when ("commit stock" "succeeded"). Stock figures read
+    before that still show the units as reserved.
+    """
+    if order.get("status") == "REJECTED":
+        return True
+    return order.get("status") == "CONFIRMED" and any(
+        entry.get("step") == "commit stock" and entry.get("outcome") == "succeeded"
+        for entry in order.get("timeline") or ()
+    )
+
+
 Order = dict[str, Any]
 
 
@@ -99,7 +115,7 @@ class CheckoutClient:
         interval: float = 0.25,
         on_progress: Callable[[dict[str, Order]], None] | None = None,
     ) -> dict[str, Order]:
-        """Poll until every order is ``CONFIRMED`` or ``REJECTED``; return them by id.
+        """Poll until every order's checkout is over (:func:`checkout_finished`); return them.
 
         ``on_progress`` gets the latest view of every order after each round. Raises
         ``TimeoutError`` naming the orders still pending after ``timeout`` seconds.
@@ -107,14 +123,12 @@ class CheckoutClient:
         deadline = time.monotonic() + timeout
         latest: dict[str, Order] = {}
         while True:
-            pending = [
-                i for i in order_ids if latest.get(i, {}).get("status") not in TERMINAL_STATUSES
-            ]
+            pending = [i for i in order_ids if not checkout_finished(latest.get(i, {}))]
             for order in await asyncio.gather(*(self.get_order(i) for i in pending)):
                 latest[order["id"]] = order
             if on_progress is not None:
                 on_progress(dict(latest))
-            pending = [i for i in order_ids if latest[i].get("status") not in TERMINAL_STATUSES]
+            pending = [i for i in order_ids if not checkout_finished(latest[i])]
             if not pending:
                 return latest
             if time.monotonic() > deadline:

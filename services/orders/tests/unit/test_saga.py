@@ -23,14 +23,19 @@ def late(saga: CheckoutSaga) -> datetime:
     return saga.deadline_at + timedelta(milliseconds=1)
 
 
-def test_confirms_after_reserve_charge_and_commit() -> None:
+def test_confirms_the_order_at_the_charge_and_finishes_after_the_commit() -> None:
     saga = started()
     assert saga.handle(s.StockReserved(2500), T0).commands == [s.ChargePayment(2500)]
-    assert saga.handle(s.PaymentCharged(2500), T0).commands == [s.CommitStock()]
+    charged = saga.handle(s.PaymentCharged(2500), T0)
+    assert charged.commands == [s.CommitStock()]
+    assert ("order", "confirmed") in [(step.step, step.outcome) for step in charged.steps]
+    # Past the pivot: the order is confirmed, the saga is not finished until the commit lands.
+    assert saga.state.order_confirmed and not saga.state.finished
+    assert saga.deadline_at is not None
     decision = saga.handle(s.StockCommitted(), T0)
     assert saga.state is SagaState.CONFIRMED
     assert decision.commands == []
-    assert [(step.step, step.outcome) for step in decision.steps][-1] == ("order", "confirmed")
+    assert [(step.step, step.outcome) for step in decision.steps] == [("commit stock", "succeeded")]
     assert saga.deadline_at is None
 
 

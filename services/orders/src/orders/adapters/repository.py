@@ -29,8 +29,6 @@ from orders.domain import (
     TimelineEntry,
 )
 
-_STATUS_OF = {SagaState.CONFIRMED: OrderStatus.CONFIRMED, SagaState.REJECTED: OrderStatus.REJECTED}
-
 _ORDERS: Table = OrderRow.__table__  # type: ignore[attr-defined]
 _LINES: Table = OrderLineRow.__table__  # type: ignore[attr-defined]
 _SAGAS: Table = SagaRow.__table__  # type: ignore[attr-defined]
@@ -184,13 +182,14 @@ class OrderRepository:
                     for s in steps
                 ],
             )  # fmt: skip
-        if saga.state.finished or stored_total != saga.total_cents:
-            # The order shows only its total and its final status.
+        status = _order_status(saga.state)
+        if status is not OrderStatus.PENDING or stored_total != saga.total_cents:
+            # The order shows only its total and its outcome.
             await self.session.execute(
                 _UPDATE_ORDER,
                 {
                     "b_order_id": saga.order_id,
-                    "b_status": _STATUS_OF.get(saga.state, OrderStatus.PENDING).value,
+                    "b_status": status.value,
                     "b_reason": saga.reason if saga.state is SagaState.REJECTED else None,
                     "b_total_cents": saga.total_cents,
                     "b_updated_at": now,
@@ -207,6 +206,13 @@ class OrderRepository:
             .with_for_update(skip_locked=True)
         )
         return list((await self.session.execute(query)).scalars())
+
+
+def _order_status(state: SagaState) -> OrderStatus:
+    """What the order shows for its saga's state: confirmed from the pivot on (the charge)."""
+    if state.order_confirmed:
+        return OrderStatus.CONFIRMED
+    return OrderStatus.REJECTED if state is SagaState.REJECTED else OrderStatus.PENDING
 
 
 def _to_domain(row: OrderRow, lines: list[OrderLine]) -> Order:

@@ -1,10 +1,13 @@
 """The checkout saga: a pure state machine, unit-tested without I/O.
 
-Forward steps: reserve stock -> charge payment -> commit stock (the order is then CONFIRMED).
-On a failure the saga compensates in reverse: refund the payment if a charge may have happened,
-release the reservation, then mark the order REJECTED with the reason. Every step has a deadline;
-a step that passes it is compensated (forward steps) or retried (commit and compensations, which
-must eventually succeed: the saga is never marked finished early).
+Forward steps: reserve stock -> charge payment -> confirm the order and commit stock. The charge
+is the pivot: once it succeeded the order is CONFIRMED at once, in the same transaction that
+sends the commit, because nothing after it can fail the order (committing moves reserved units
+to sold and is retried until it succeeds; the saga finishes only then). On a failure before the
+pivot the saga compensates in reverse: refund the payment if a charge may have happened, release
+the reservation, then mark the order REJECTED with the reason. Every step has a deadline; a step
+that passes it is compensated (forward steps) or retried (commit and compensations, which must
+eventually succeed: the saga is never marked finished early).
 
 ``CheckoutSaga.handle(event, now)`` returns a :class:`Decision`: the commands to send and the
 timeline entries to record. The caller (service layer) persists the saga, the entries and the
@@ -32,6 +35,11 @@ class SagaState(StrEnum):
     @property
     def finished(self) -> bool:
         return self in {SagaState.CONFIRMED, SagaState.REJECTED}
+
+    @property
+    def order_confirmed(self) -> bool:
+        """Past the pivot: the order is confirmed, whatever is still being committed."""
+        return self in {SagaState.COMMITTING_STOCK, SagaState.CONFIRMED}
 
 
 # --- what comes in: replies from the participants, and the clock -------------------------------
@@ -184,15 +192,17 @@ class CheckoutSaga:
                     Step(CHARGE, "started"),
                 )
             case (SagaState.CHARGING_PAYMENT, PaymentCharged(amount_cents=amount)):
+                # The pivot: paid, so the order is confirmed now; the commit cannot undo that.
                 self._enter(SagaState.COMMITTING_STOCK, now)
                 return decide(
                     CommitStock(),
                     Step(CHARGE, "succeeded", f"charged {amount} cents"),
+                    Step("order", "confirmed"),
                     Step(COMMIT, "started"),
                 )
             case (SagaState.COMMITTING_STOCK, StockCommitted()):
                 self._finish(SagaState.CONFIRMED)
-                return decide(Step(COMMIT, "succeeded"), Step("order", "confirmed"))
+                return decide(Step(COMMIT, "succeeded"))
 
             # Failures of forward steps: compensate what was done, in reverse.
             case (SagaState.RESERVING_STOCK, StockRejected(reason=reason)):

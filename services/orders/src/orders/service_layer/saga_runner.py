@@ -13,7 +13,7 @@ from datetime import datetime
 
 from chassis.faults import crash_point
 
-from orders.domain import CheckoutSaga, Decision, Order, SagaState
+from orders.domain import CheckoutSaga, Decision, Order
 from orders.domain import saga as s
 from orders.messaging import contracts as c
 from orders.service_layer.unit_of_work import OrdersUnitOfWork
@@ -101,7 +101,7 @@ async def _announce_outcome(
     saga: CheckoutSaga, uow: OrdersUnitOfWork, causation_id: str | None
 ) -> None:
     options = {"correlation_id": saga.order_id, "causation_id": causation_id}
-    if saga.state is SagaState.CONFIRMED:
+    if saga.state.order_confirmed:
         payload = c.OrderConfirmedV1(order_id=saga.order_id, total_cents=saga.total_cents or 0)
         await uow.send(c.ORDER_CONFIRMED, payload, **options)
     else:
