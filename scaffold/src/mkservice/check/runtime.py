@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -25,6 +24,8 @@ from chassis.embedded_nats import free_port
 
 from mkservice.check.discovery import Service
 from mkservice.check.results import CheckResult, Finding
+from mkservice.generator.errors import GenerationFailed
+from mkservice.generator.tools import find_uv
 
 READY_TIMEOUT_S = 60.0
 
@@ -100,19 +101,18 @@ def _wait_ready(url: str, process: subprocess.Popen[bytes]) -> str:
     return f"timed out after {READY_TIMEOUT_S:.0f}s ({last})"
 
 
-def _uv() -> str:
-    found = shutil.which("uv")
-    return found or str(Path(sys.executable).parent / "uv")
-
-
 def _tests_pass_alone(repo: Path, service: Service) -> Finding | None:
     if not service.tests.is_dir():
         return _finding(repo, service, "has no tests folder")
+    try:
+        uv = find_uv(repo)  # the workspace's: PATH's, or the Makefile's .tools/bin/uv
+    except GenerationFailed as error:
+        return _finding(repo, service, f"could not be installed alone: {error}")
     with tempfile.TemporaryDirectory(prefix=f"mk-venv-{service.name}-") as venv:
         env = {**os.environ, "UV_PROJECT_ENVIRONMENT": venv}
         env.pop("VIRTUAL_ENV", None)
         sync = subprocess.run(
-            [_uv(), "sync", "--frozen", "--package", service.name, "--quiet"],
+            [uv, "sync", "--frozen", "--package", service.name, "--quiet"],
             cwd=repo, env=env, capture_output=True, text=True,
         )  # fmt: skip
         if sync.returncode != 0:
