@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from mkservice.generator.tools import UV_ENV, find_uv
+
 # The repo runs pytest with --import-mode=importlib, which keeps test folders off sys.path; the
 # test modules import their helpers from beside this file.
 sys.path.insert(0, str(Path(__file__).parent))
@@ -30,6 +32,18 @@ def _bytecode_cache() -> Iterator[None]:
             os.environ.pop(key, None)
         else:
             os.environ[key] = value
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _workspace_uv() -> Iterator[None]:
+    """The copies have no .tools/ of their own: `mkservice new` in them uses the uv this
+    workspace uses (PATH's, or the one the Makefile put in .tools/bin)."""
+    if UV_ENV in os.environ:
+        yield
+        return
+    os.environ[UV_ENV] = find_uv(Path(__file__).resolve().parents[2])
+    yield
+    os.environ.pop(UV_ENV, None)
 
 
 @pytest.fixture(scope="session")

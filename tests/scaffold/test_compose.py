@@ -27,6 +27,7 @@ from mkservice.generator.compose import (
 )
 from mkservice.stack import discover_services
 from mkservice.stack.nats_auth import (
+    OPERATOR_USER,
     GrantError,
     NatsCredentials,
     ServiceGrant,
@@ -168,7 +169,7 @@ def test_the_nats_users_are_the_service_blocks_with_their_declared_grants() -> N
     credentials = nats_credentials(COMPOSE)
 
     assert users == {user: password for user, password in credentials.values()}
-    assert "operator" not in users
+    assert OPERATOR_USER not in users
     # Exactly what the services' own .mkservice.json declare: edit a declaration, and this
     # fails until the file is rendered again.
     declared = {grant.name: grant for grant in grants_for(SPECS)}  # in the file's order:

@@ -26,7 +26,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-OPERATOR_USER = "operator"
+# The fault suite's and tests' all-powerful user. The underscore keeps it apart from every
+# service: a service name is kebab-case, so no service can ever be called this.
+OPERATOR_USER = "_operator"
 # The service's replay record (written by the generator's render.py), where it declares its grant.
 RECORD_FILE = ".mkservice.json"
 NATS_SECTION = "nats"
