@@ -11,7 +11,6 @@ import contextlib
 import logging
 from typing import Any
 
-import nats
 from chassis.tasks import cancel_and_wait
 from nats.aio.client import Client
 from nats.js import JetStreamContext
@@ -19,6 +18,9 @@ from nats.js.api import StreamConfig
 from nats.js.errors import NotFoundError
 
 log = logging.getLogger(__name__)
+
+# Creating or checking the stream is one or two requests; past this, the connection is broken.
+_STREAM_SETUP_TIMEOUT_S = 10.0
 
 
 class BrokerUnavailable(Exception):
@@ -44,7 +46,8 @@ class Broker:
         self.name = name
         self.stream = stream
         self.subjects = subjects
-        self._auth = {"user": user, "password": password} if user else {}
+        self._user = user or None
+        self._password = password if user else None
         self._duplicate_window_s = duplicate_window_s
         self._nc: Client | None = None
         self._js: JetStreamContext | None = None
@@ -96,25 +99,44 @@ class Broker:
                 self._warned = True
             log.debug("NATS: %s", error)
 
-        self._nc = await nats.connect(
-            self.url,
-            name=self.name,
-            max_reconnect_attempts=-1,
-            reconnect_time_wait=0.5,
-            connect_timeout=2,
-            allow_reconnect=True,
-            reconnected_cb=on_reconnect,
-            disconnected_cb=on_disconnect,
-            error_cb=on_error,
-            **self._auth,
-        )
+        while True:
+            client = Client()
+            try:
+                await client.connect(
+                    self.url,
+                    name=self.name,
+                    max_reconnect_attempts=-1,
+                    reconnect_time_wait=0.5,  # type: ignore[arg-type]  # typed int, any float works
+                    connect_timeout=2,
+                    allow_reconnect=True,
+                    reconnected_cb=on_reconnect,
+                    disconnected_cb=on_disconnect,
+                    error_cb=on_error,
+                    user=self._user,
+                    password=self._password,
+                )
+                if not client.is_connected:
+                    raise ConnectionError("the server went away during the handshake")
+            except Exception as error:
+                # nats-py retries a refused connection for ever by itself, but a handshake cut
+                # short (the server killed between accepting and answering) escapes it as an
+                # odd error, or leaves a client that never connects. Either would leave this
+                # service without a broker, silently: start over instead.
+                log.warning("connecting to NATS at %s failed (%r); trying again", self.url, error)
+                with contextlib.suppress(Exception):
+                    await client.close()
+                await asyncio.sleep(0.5)
+                continue
+            self._nc = client
+            break
         self._js = self._nc.jetstream()
         while True:
             try:
-                await self.ensure_stream()
+                async with asyncio.timeout(_STREAM_SETUP_TIMEOUT_S):
+                    await self.ensure_stream()
                 break
             except Exception as error:  # the server may still be starting JetStream
-                log.warning("cannot create stream %s yet: %s", self.stream, error)
+                log.warning("cannot create stream %s yet: %r", self.stream, error)
                 await asyncio.sleep(0.5)
         self._ready.set()
 
@@ -136,7 +158,8 @@ class Broker:
     async def _ensure_stream_quietly(self) -> None:
         # After a broker restart with a wiped store, the stream must be recreated.
         with contextlib.suppress(Exception):
-            await self.ensure_stream()
+            async with asyncio.timeout(_STREAM_SETUP_TIMEOUT_S):
+                await self.ensure_stream()
 
     async def publish(
         self, subject: str, body: bytes, headers: dict[str, str], timeout: float
