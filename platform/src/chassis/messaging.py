@@ -118,10 +118,10 @@ class Broker:
                 if not client.is_connected:
                     raise ConnectionError("the server went away during the handshake")
             except Exception as error:
-                # nats-py retries a refused connection for ever by itself, but a handshake cut
-                # short (the server killed between accepting and answering) escapes it as an
-                # odd error, or leaves a client that never connects. Either would leave this
-                # service without a broker, silently: start over instead.
+                # nats-py retries refused connections and cut handshakes for ever by itself. An
+                # error outside its retry loop, or a client handed back unconnected, would
+                # otherwise leave this service without a broker for good, with nothing logged
+                # (the suspected cause of one stalled fault run): start over instead.
                 log.warning("connecting to NATS at %s failed (%r); trying again", self.url, error)
                 with contextlib.suppress(Exception):
                     await client.close()
