@@ -84,11 +84,19 @@ class ProcessFaults:
             log.info("fault %d: %s %s %s", episode.number, episode.kind, episode.target, detail)
             try:
                 await getattr(self, "_" + episode.kind.replace("-", "_"))(episode, record)
-            except Exception as error:  # a restart that failed: note it, heal, go on
-                record.note = f"error: {error}"[:2000]
-                self.faults.problems.append(f"fault {episode.number} ({episode.kind}): {error}")
+            except Exception as error:
+                # A restart that failed. As an orchestrator would, try once more a little later:
+                # a service refuses to start while its database restarts (another lane's fault),
+                # and that is the refusal working, not a finding. A second failure is one.
+                record.note = f"restart failed, started again: {error}"[:2000]
                 await asyncio.sleep(5)
-                await self.heal()
+                try:
+                    await self.heal()
+                except Exception as again:
+                    record.note = f"error: {error}; again: {again}"[:2000]
+                    self.faults.problems.append(
+                        f"fault {episode.number} ({episode.kind}): {error}; started again: {again}"
+                    )
             record.ended_s = self.pacer.elapsed()
             self.pacer.episode_done(episode.gate)
 

@@ -38,6 +38,8 @@ def print_report(report: dict[str, Any], echo: Callable[[str], None] = print) ->
     echo("faults injected: " + ", ".join(f"{k}={v}" for k, v in report["faults"].items()))
     reached = report.get("crash_points_reached", {})
     echo("crash points reached: " + ", ".join(f"{k} {v}" for k, v in reached.items()))
+    if report.get("restarts_retried"):
+        echo(f"restarts that needed a second try: {report['restarts_retried']}")
     echo("orders: " + ", ".join(f"{k}={v}" for k, v in report["outcomes"].items()))
     load = report["load"]
     echo(

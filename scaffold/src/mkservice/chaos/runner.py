@@ -138,6 +138,8 @@ async def _run(cluster: Cluster, scenario: Scenario, echo: Echo) -> dict[str, An
         "run": {},
         "faults": faults.by_kind(),
         "crash_points_reached": _crash_points_reached(faults),
+        # Restarts that failed once and worked 5 s later (e.g. during a PostgreSQL restart).
+        "restarts_retried": sum(r.note.startswith("restart failed") for r in faults.records),
         "fault_log": [record.as_dict() for record in faults.records],
         "outcomes": _outcomes(scenario, result, snap),
         "load": {
