@@ -9,7 +9,6 @@ with no edit, and a removed one is simply gone.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import re
 import subprocess
@@ -19,9 +18,6 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-
-from mkservice.generator.errors import GenerationFailed
-from mkservice.generator.tools import UV_ENV, find_uv
 
 _COUNT = re.compile(r"(\d+) (passed|failed|skipped|errors?|xfailed|xpassed|deselected)")
 NO_TESTS_COLLECTED = 5
@@ -96,12 +92,6 @@ def run_all(
     env = dict(os.environ)
     if postgres:
         env["MKSERVICE_TEST_DB"] = "postgres"
-    if UV_ENV not in env:
-        # The generator's tests run `mkservice new` in copies of the workspace, which have no
-        # .tools/ of their own: hand them the uv this workspace uses (the Makefile may have put
-        # it in .tools/bin, off PATH).
-        with contextlib.suppress(GenerationFailed):
-            env[UV_ENV] = find_uv(repo)
     results: list[SuiteResult] = []
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         futures = [pool.submit(run_suite, repo, suite, pytest_args, env) for suite in suites]

@@ -59,9 +59,6 @@ class LoadDriver:
         self.give_up_s = give_up_s
         self.result = LoadResult()
         self._next = 0
-        # Set when one order gave up: the service is wedged, and waiting out the same limit
-        # for every order behind it would only hide the finding behind hours of retries.
-        self._stalled = False
 
     async def run(self) -> LoadResult:
         monitor = asyncio.create_task(self._monitor())
@@ -80,17 +77,17 @@ class LoadDriver:
             await asyncio.sleep(1.0)
 
     async def _client(self, http: httpx.AsyncClient) -> None:
-        while self._next < len(self.orders) and not self._stalled:
+        while self._next < len(self.orders) and not self.pacer.abandoned:
             order = self.orders[self._next]
             self._next += 1
             await self.pacer.wait_may_place(order.index)
             if not await until(
-                lambda: self._stalled or self.pacer.unfinished < self.max_pending,
+                lambda: self.pacer.abandoned or self.pacer.unfinished < self.max_pending,
                 0.2, self.give_up_s,
             ):  # fmt: skip
                 self._stall(f"order {order.index}: {self.pacer.unfinished} sagas unfinished "
                             f"for {self.give_up_s:.0f}s, none placed")  # fmt: skip
-            if self._stalled:
+            if self.pacer.abandoned:
                 return
             await self._place(http, order)
             self.pacer.placed += 1
@@ -98,9 +95,10 @@ class LoadDriver:
             self.pacer.unfinished += 1
 
     def _stall(self, reason: str) -> None:
-        """Stop placing orders (every client) and the faults, and say why."""
+        """Stop placing orders (every client) and the faults, and say why: the service is
+        wedged, and waiting out the same limit for every order behind this one would only hide
+        the finding behind hours of retries."""
         self.result.refused.append(reason)
-        self._stalled = True
         self.pacer.abandoned = True
 
     async def _place(self, http: httpx.AsyncClient, order: PlannedOrder) -> None:
@@ -109,7 +107,7 @@ class LoadDriver:
         give_up = time.monotonic() + self.give_up_s
         last_answer = "no answer yet"
         while True:
-            if self._stalled:
+            if self.pacer.abandoned:
                 return
             if time.monotonic() > give_up:
                 self._stall(

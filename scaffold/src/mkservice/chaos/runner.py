@@ -23,19 +23,12 @@ from mkservice.chaos.replay import MessageFaults
 from mkservice.chaos.report import passed, print_report, verdict_line, write_report
 from mkservice.chaos.scenario import Scenario, plan
 from mkservice.chaos.settle import wait_settled
-from mkservice.stack import discover_services
+from mkservice.stack import discover_services, log_tail
 from mkservice.stack.client import CheckoutClient
 
 Echo = Callable[[str], None]
 
 _LOG_TAIL_LINES = 40
-
-
-def _tail(path: Path, lines: int) -> list[str]:
-    with path.open("rb") as handle:
-        handle.seek(0, 2)
-        handle.seek(max(0, handle.tell() - 200 * lines))
-        return handle.read().decode("utf-8", "replace").splitlines()[-lines:]
 
 
 def run_chaos(config: ChaosConfig, repo: Path, echo: Echo = print) -> int:
@@ -66,7 +59,7 @@ def run_chaos(config: ChaosConfig, repo: Path, echo: Echo = print) -> int:
         # CI keeps only what was printed: the end of every log, before the report.
         for log_file in sorted((run_dir / "logs").glob("*.log")):
             echo(f"--- last lines of {log_file.name}")
-            for line in _tail(log_file, _LOG_TAIL_LINES):
+            for line in log_tail(log_file, _LOG_TAIL_LINES).splitlines():
                 echo(f"    {line}")
     print_report(report, echo)
     if ok and not config.keep_run:
