@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import secrets
+import textwrap
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -189,19 +190,12 @@ def _user_block(user: str, password: str, grant: ServiceGrant | None) -> str:
 def _allow(direction: str, subjects: list[str], indent: str, width: int = 88) -> list[str]:
     """``publish: { allow: [...] }``, the subjects packed into lines of at most ``width``
     characters (docker-compose.yml shows this text, indented further)."""
-    pieces = [json.dumps(subject) for subject in subjects]
-    pieces = [f"{piece}," for piece in pieces[:-1]] + pieces[-1:]
-    lines = [f"{indent}{direction}: {{ allow: ["]
-    line = ""
-    for piece in pieces:
-        if line and len(indent) + 2 + len(line) + 1 + len(piece) > width:
-            lines.append(f"{indent}  {line}")
-            line = ""
-        line = f"{line} {piece}" if line else piece
-    if line:
-        lines.append(f"{indent}  {line}")
-    lines.append(f"{indent}] }}")
-    return lines
+    quoted = ", ".join(json.dumps(subject) for subject in subjects)
+    packed = textwrap.wrap(
+        quoted, width, initial_indent=f"{indent}  ", subsequent_indent=f"{indent}  ",
+        break_long_words=False, break_on_hyphens=False,
+    )  # fmt: skip
+    return [f"{indent}{direction}: {{ allow: [", *packed, f"{indent}] }}"]
 
 
 def render_config(grants: Iterable[ServiceGrant], credentials: NatsCredentials) -> str:
