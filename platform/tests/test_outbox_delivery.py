@@ -8,7 +8,7 @@ import pytest
 import widget
 from chassis.db import Database
 from chassis.outbox import Outbox
-from sqlalchemy import update
+from sqlalchemy import event, insert, update
 from widget_harness import CREATED, Harness, created, eventually
 
 
@@ -147,3 +147,52 @@ async def test_concurrent_writers_and_two_relays_deliver_every_row_once(harness:
     assert len(published) == 400
     assert len(set(published)) == 400, "a row was published twice"
     assert await harness.effects() == 400
+
+
+async def _publish_backlog(harness: Harness, count: int) -> list[str]:
+    ids = []
+    for n in range(count):
+        message = created(n)
+        await harness.broker.publish(CREATED, message.body(), message.headers(), timeout=5)
+        ids.append(message.id)
+    return ids
+
+
+async def test_a_backlog_is_applied_in_batches_each_message_once(harness: Harness) -> None:
+    await harness.broker.wait_connected(timeout=10)
+    await _publish_backlog(harness, 300)
+    commits: list[int] = []
+    event.listen(harness.database.engine.sync_engine, "commit", lambda _c: commits.append(1))
+
+    harness.consumer().start()
+
+    await eventually(lambda: _equals(harness.effects(), 300), timeout=30)
+    await asyncio.sleep(0.3)
+    assert await harness.effects() == 300
+    assert await harness.distinct_effects() == 300
+    # One transaction per message would be 300 commits; a backlog goes in batches.
+    assert len(commits) <= 30, f"{len(commits)} transactions for 300 messages"
+
+
+async def test_a_failure_in_a_batch_keeps_the_others_and_retries_only_the_failing_one(
+    harness: Harness,
+) -> None:
+    await harness.broker.wait_connected(timeout=10)
+    ids = await _publish_backlog(harness, 20)
+    flaky = ids[7]
+    attempts: list[str] = []
+
+    async def fails_twice_on_one(envelope, session) -> None:  # type: ignore[no-untyped-def]
+        attempts.append(envelope.id)
+        if envelope.id == flaky and attempts.count(flaky) <= 2:
+            raise ConnectionError("a dependency blinked")
+        await session.execute(insert(widget.effects).values(message_id=envelope.id))
+
+    harness.consumer(fails_twice_on_one).start()
+
+    await eventually(lambda: _equals(harness.effects(), 20), timeout=30)
+    await asyncio.sleep(0.5)
+    assert await harness.distinct_effects() == 20
+    assert await harness.effects() == 20, "a message of the failed batch was applied twice"
+    assert attempts.count(flaky) == 3
+    assert await harness.stream_messages("widgets.dlq.effects") == 0

@@ -83,6 +83,12 @@ class Harness:
     async def effects(self) -> int:
         return await self.count(widget.effects)
 
+    async def distinct_effects(self) -> int:
+        """How many different messages had an effect."""
+        async with self.database.sessions() as session:
+            query = select(func.count(widget.effects.c.message_id.distinct()))
+            return int((await session.execute(query)).scalar_one())
+
     async def undelivered(self) -> int:
         return await self.count(widget.tables.outbox, widget.tables.outbox.c.delivered_at.is_(None))
 

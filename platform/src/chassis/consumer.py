@@ -7,6 +7,11 @@ parsed, has an unknown type or an unsupported version is parked at once; one who
 failing is parked when its delivery count reaches ``max_deliver``. Parking publishes it, with the
 reason and its original headers, to ``<service>.dlq.<consumer>`` and acknowledges it, so the
 messages behind it flow on.
+
+Under load the consumer applies a backlog in batches: the messages already waiting are pulled
+together and applied in one transaction, one after the other, then acknowledged together. If any
+of them fails, the batch's transaction is rolled back and each message is applied in its own
+transaction as above, so a failing message is retried or parked alone. See ADR 0011.
 """
 
 from __future__ import annotations
@@ -42,6 +47,9 @@ ORIGINAL_SUBJECT_HEADER = "Mk-Original-Subject"
 # hiccup) is tried again rather than the message being silently given up by the server.
 _PARK_GRACE_DELIVERIES = 3
 _ANSWER_TIMEOUT_S = 5.0
+# The pull of a backlog asks only for messages already stored, so the server answers at once;
+# this only bounds a pull whose messages another instance of the service took meanwhile.
+_BACKLOG_PULL_TIMEOUT_S = 0.05
 
 
 @dataclass(frozen=True)
@@ -81,6 +89,8 @@ class ConsumerPolicy:
     backoff_s: tuple[float, ...] = (0.2, 1.0, 2.0, 5.0)
     # How long one pull waits for a message when there is none.
     idle_pull_s: float = 1.0
+    # The most messages of a backlog applied in one transaction.
+    max_batch: int = 64
 
 
 class Consumer:
@@ -150,16 +160,11 @@ class Consumer:
                 subscription = self._subscription = await self._bind()
                 delay = 0.1
                 while True:
-                    # One message per pull: nats-py's fetch of a batch waits, after the first
-                    # message, until the batch is full or the pull expires, which would add up
-                    # to a second of latency to every hop of a saga. A single-message pull
-                    # returns the moment a message is there.
                     try:
-                        messages = await subscription.fetch(1, timeout=self.policy.idle_pull_s)
+                        messages = await self._pull(subscription)
                     except TimeoutError:
                         continue
-                    for message in messages:
-                        await self.process(message)
+                    await self.process_batch(messages)
             except asyncio.CancelledError:
                 raise
             except Exception as error:
@@ -168,27 +173,94 @@ class Consumer:
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 2.0)
 
+    async def _pull(self, subscription: Any) -> list[Msg]:
+        """The next message, waiting for it; with it, the backlog already stored behind it.
+
+        The first pull asks for one message: nats-py's pull of several waits, once the first
+        has come, until all have come or the pull expires, which would add up to a second of
+        latency to every hop of a saga. The message says how many are stored behind it; those
+        are asked for with nats-py's no-wait pull, which returns what is there at once.
+        """
+        messages: list[Msg] = await subscription.fetch(1, timeout=self.policy.idle_pull_s)
+        waiting = messages[-1].metadata.num_pending or 0
+        if waiting and self.policy.max_batch > 1:
+            with contextlib.suppress(TimeoutError):
+                messages += await subscription.fetch(
+                    min(waiting, self.policy.max_batch - 1), timeout=_BACKLOG_PULL_TIMEOUT_S
+                )
+        return messages
+
     async def process(self, message: Msg) -> None:
         """Apply one message (at most once per consumer) and acknowledge it."""
+        routed = await self._route(message)
+        if routed is not None:
+            await self._apply_alone(message, *routed)
+
+    async def process_batch(self, messages: list[Msg]) -> None:
+        """Apply ``messages`` in order in one transaction, then acknowledge them all.
+
+        One transaction and one round of acknowledgements instead of one per message is what
+        makes a backlog drain fast. If any message fails, nothing of the batch is kept and
+        each is applied alone, so the failure is retried or parked on its own.
+        """
+        if len(messages) == 1:
+            await self.process(messages[0])
+            return
+        batch = []
+        for message in messages:
+            routed = await self._route(message)
+            if routed is not None:
+                batch.append((message, *routed))
+        if not batch:
+            return
+        try:
+            async with self.database.transaction() as session:
+                for _message, envelope, route in batch:
+                    await self._apply(session, envelope, route)
+                    # Each message sees the database, not objects a previous one loaded.
+                    await session.flush()
+                    session.expunge_all()
+        except Exception as error:
+            log.info(
+                "consumer %s: a batch of %d failed (%r); applying each alone",
+                self.durable, len(batch), error,
+            )  # fmt: skip
+            for message, envelope, route in batch:
+                await self._apply_alone(message, envelope, route)
+            return
+        crash_point(AFTER_EFFECT_BEFORE_ACK)
+        for message, _envelope, _route in batch:
+            await self._answer(message.ack())
+
+    async def _route(self, message: Msg) -> tuple[Envelope, Route] | None:
+        """The message's envelope and route; None when it was parked instead."""
         try:
             envelope = Envelope.parse(message.data)
         except ValidationError as error:
             await self._park(message, f"unparseable envelope: {error.errors()[0]['msg']}")
-            return
+            return None
         route = self.subscription.routes.get(envelope.type)
         if route is None:
             await self._park(message, f"unknown message type {envelope.type!r}")
-            return
+            return None
         if envelope.schema_version not in route.versions:
             await self._park(
                 message,
                 f"unsupported schema version {envelope.schema_version} of {envelope.type!r}",
             )
-            return
+            return None
+        return envelope, route
+
+    async def _apply(self, session: AsyncSession, envelope: Envelope, route: Route) -> None:
+        """Record the message in the inbox and, the first time only, run its handler."""
+        if await self.inbox.record(session, self.durable, envelope.id):
+            await route.handler(envelope, session)
+
+    async def _apply_alone(self, message: Msg, envelope: Envelope, route: Route) -> None:
+        """Apply one message in its own transaction; acknowledge, retry later or park it."""
         try:
             async with self.database.transaction() as session:
-                if await self.inbox.record(session, self.durable, envelope.id):
-                    await route.handler(envelope, session)
+                await self._apply(session, envelope, route)
         except ValidationError as error:
             # The payload breaks its contract: no retry can fix that, so park it now.
             await self._park(message, f"payload does not match {envelope.type!r}: {error}")
