@@ -13,7 +13,8 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, insert, update
+from sqlalchemy import Table, bindparam, insert, update
+from sqlalchemy import select as core_select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -22,15 +23,55 @@ from sqlmodel import col, select
 from inventory.adapters.tables import ProductRow, ReservationLineRow, ReservationRow
 from inventory.domain import Product, ProductExists, Reservation, ReservationStatus, ReservedLine
 
-_INSERT_RESERVATION = insert(ReservationRow.__table__)  # type: ignore[attr-defined]
-_INSERT_RESERVATION_LINES = insert(ReservationLineRow.__table__)  # type: ignore[attr-defined]
+# The statements every order runs are Core, built once: building a statement (and its cache
+# key) costs more than running it, and the ORM's loading more again (docs/benchmarks.md).
+_PRODUCT: Table = ProductRow.__table__  # type: ignore[attr-defined]
+_RESERVATION: Table = ReservationRow.__table__  # type: ignore[attr-defined]
+_RESERVATION_LINE: Table = ReservationLineRow.__table__  # type: ignore[attr-defined]
+_INSERT_RESERVATION = insert(_RESERVATION)
+_INSERT_RESERVATION_LINES = insert(_RESERVATION_LINE)
+_SELECT_PRODUCTS = core_select(
+    *(_PRODUCT.c[name] for name in ("sku", "name", "price_cents", "available", "reserved", "sold"))
+).where(_PRODUCT.c.sku.in_(bindparam("skus", expanding=True)))
+_SELECT_RESERVATION = core_select(
+    _RESERVATION.c.order_id, _RESERVATION.c.status, _RESERVATION.c.reason
+).where(_RESERVATION.c.order_id == bindparam("order_id"))
+_SELECT_RESERVATION_FOR_UPDATE = _SELECT_RESERVATION.with_for_update()
+_SELECT_RESERVATION_LINES = (
+    core_select(
+        _RESERVATION_LINE.c.sku, _RESERVATION_LINE.c.quantity, _RESERVATION_LINE.c.unit_price_cents
+    )
+    .where(_RESERVATION_LINE.c.order_id == bindparam("order_id"))
+    .order_by(_RESERVATION_LINE.c.sku)
+)
+_SAVE_RESERVATION = (
+    update(_RESERVATION)
+    .where(_RESERVATION.c.order_id == bindparam("key"))
+    .values(status=bindparam("status"), reason=bindparam("reason"), updated_at=bindparam("at"))
+)
+# Stock moves, one per (from, to): source = source - q, target = target + q, when source >= q.
+_MOVES = {
+    (source, target): update(_PRODUCT)
+    .where(_PRODUCT.c.sku == bindparam("key"), _PRODUCT.c[source] >= bindparam("quantity"))
+    .values(
+        {
+            source: _PRODUCT.c[source] - bindparam("quantity"),
+            target: _PRODUCT.c[target] + bindparam("quantity"),
+        }
+    )
+    for source, target in (
+        ("available", "reserved"),
+        ("reserved", "available"),
+        ("reserved", "sold"),
+    )
+}
 
 
 class StockInvariantBroken(RuntimeError):
     """A release or commit found fewer reserved units than its reservation holds."""
 
 
-def _product(row: ProductRow) -> Product:
+def _product(row: Any) -> Product:
     return Product(row.sku, row.name, row.price_cents, row.available, row.reserved, row.sold)
 
 
@@ -70,12 +111,7 @@ class ProductRepository:
 
     async def get_many(self, skus: Iterable[str]) -> dict[str, Product]:
         """The products among ``skus`` that exist, by sku, as committed right now."""
-        query = (
-            select(ProductRow)
-            .where(col(ProductRow.sku).in_(set(skus)))
-            .execution_options(populate_existing=True)
-        )
-        rows = (await self.session.execute(query)).scalars().all()
+        rows = await self.session.execute(_SELECT_PRODUCTS, {"skus": sorted(set(skus))})
         return {row.sku: _product(row) for row in rows}
 
     async def list(self, *, limit: int, offset: int) -> list[Product]:
@@ -112,15 +148,9 @@ class ProductRepository:
     async def _move(self, line: ReservedLine, source: str, target: str) -> bool:
         """``UPDATE product SET source = source - q, target = target + q
         WHERE sku = :sku AND source >= q``; True when the row matched."""
-        source_column: ColumnElement[int] = getattr(ProductRow, source)
-        target_column: ColumnElement[int] = getattr(ProductRow, target)
-        statement = (
-            update(ProductRow)
-            .where(col(ProductRow.sku) == line.sku, source_column >= line.quantity)
-            .values({source: source_column - line.quantity, target: target_column + line.quantity})
-            .execution_options(synchronize_session=False)
+        result = await self.session.execute(
+            _MOVES[source, target], {"key": line.sku, "quantity": line.quantity}
         )
-        result = await self.session.execute(statement)
         return result.rowcount == 1  # type: ignore[attr-defined]
 
 
@@ -142,19 +172,11 @@ class ReservationRepository:
     async def get(self, order_id: str, *, for_update: bool = False) -> Reservation | None:
         """The order's reservation; ``for_update`` locks its row until the transaction ends
         (PostgreSQL; SQLite's writers are serialized anyway)."""
-        query = select(ReservationRow).where(col(ReservationRow.order_id) == order_id)
-        if for_update:
-            query = query.with_for_update()
-        query = query.execution_options(populate_existing=True)
-        row = (await self.session.execute(query)).scalar_one_or_none()
+        query = _SELECT_RESERVATION_FOR_UPDATE if for_update else _SELECT_RESERVATION
+        row = (await self.session.execute(query, {"order_id": order_id})).one_or_none()
         if row is None:
             return None
-        line_query = (
-            select(ReservationLineRow)
-            .where(col(ReservationLineRow.order_id) == order_id)
-            .order_by(col(ReservationLineRow.sku))
-        )
-        lines = (await self.session.execute(line_query)).scalars().all()
+        lines = await self.session.execute(_SELECT_RESERVATION_LINES, {"order_id": order_id})
         return Reservation(
             order_id=row.order_id,
             status=ReservationStatus(row.status),
@@ -164,8 +186,6 @@ class ReservationRepository:
 
     async def add(self, reservation: Reservation) -> None:
         """Insert a new reservation; a concurrent insert for the same order fails here."""
-        # Core inserts: this runs for every order, and the ORM's unit of work costs more than
-        # the statements themselves (docs/benchmarks.md).
         now = datetime.now(UTC)
         await self.session.execute(
             _INSERT_RESERVATION,
@@ -193,14 +213,12 @@ class ReservationRepository:
 
     async def save(self, reservation: Reservation) -> None:
         """Store a reservation's new status and reason (its lines never change)."""
-        statement = (
-            update(ReservationRow)
-            .where(col(ReservationRow.order_id) == reservation.order_id)
-            .values(
-                status=reservation.status.value,
-                reason=reservation.reason,
-                updated_at=datetime.now(UTC),
-            )
-            .execution_options(synchronize_session=False)
+        await self.session.execute(
+            _SAVE_RESERVATION,
+            {
+                "key": reservation.order_id,
+                "status": reservation.status.value,
+                "reason": reservation.reason,
+                "at": datetime.now(UTC),
+            },
         )
-        await self.session.execute(statement)
