@@ -7,7 +7,8 @@ from fastapi import Depends, Request
 from inventory.bootstrap import InventoryService
 
 
-def get_service(request: Request) -> InventoryService:
+# async: FastAPI runs a plain ``def`` dependency in its thread pool, a thread hop per request.
+async def get_service(request: Request) -> InventoryService:
     service: InventoryService = request.app.state.service
     return service
 

@@ -7,7 +7,8 @@ from fastapi import Depends, Request
 from orders.bootstrap import OrdersService
 
 
-def get_service(request: Request) -> OrdersService:
+# async: FastAPI runs a plain ``def`` dependency in its thread pool, a thread hop per request.
+async def get_service(request: Request) -> OrdersService:
     service: OrdersService = request.app.state.service
     return service
 

@@ -7,7 +7,8 @@ from fastapi import Depends, Request
 from payments.bootstrap import PaymentsService
 
 
-def get_service(request: Request) -> PaymentsService:
+# async: FastAPI runs a plain ``def`` dependency in its thread pool, a thread hop per request.
+async def get_service(request: Request) -> PaymentsService:
     service: PaymentsService = request.app.state.service
     return service
 
