@@ -6,14 +6,15 @@ saga; SQLite's single writer gives the same guarantee.
 
 The saga's hot path (placing an order, loading and storing a saga, its timeline) uses Core
 statements built once, not the ORM: each saga step runs it, and the ORM's unit of work and
-statement building were most of this service's CPU (docs/benchmarks.md). Reads for the API keep
-the ORM.
+statement building were most of this service's CPU (docs/benchmarks.md). So do the reads of
+one order, which the saga makes to send a command; only the API's listing keeps the ORM.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -38,6 +39,15 @@ _INSERT_ORDER = insert(_ORDERS)
 _INSERT_LINES = insert(_LINES)
 _INSERT_SAGA = insert(_SAGAS)
 _INSERT_STEPS = insert(_STEPS)
+_SELECT_ORDER = select(_ORDERS).where(_ORDERS.c.id == bindparam("order_id"))
+_SELECT_LINES = select(_LINES.c.order_id, _LINES.c.sku, _LINES.c.quantity).where(
+    _LINES.c.order_id.in_(bindparam("order_ids", expanding=True))
+)
+_SELECT_TIMELINE = (
+    select(_STEPS.c.step, _STEPS.c.outcome, _STEPS.c.detail, _STEPS.c.at)
+    .where(_STEPS.c.order_id == bindparam("order_id"))
+    .order_by(_STEPS.c.id)
+)
 _LOAD_SAGA = select(_SAGAS).where(_SAGAS.c.order_id == bindparam("order_id")).with_for_update()
 _SAGA_FIELDS = ("state", "deadline_at", "attempts", "total_cents", "reason")
 # Bound names differ from the columns': SQLAlchemy reserves those for its own SET parameters.
@@ -99,18 +109,14 @@ class OrderRepository:
         return (row[0], row[1]) if row else None
 
     async def get(self, order_id: str, *, with_timeline: bool = True) -> Order | None:
-        row = await self.session.get(OrderRow, order_id)
+        row = (await self.session.execute(_SELECT_ORDER, {"order_id": order_id})).first()
         if row is None:
             return None
         lines = await self._lines([order_id])
         order = _to_domain(row, lines.get(order_id, []))
         if with_timeline:
-            steps = await self.session.execute(
-                select(SagaStepRow).where(SagaStepRow.order_id == order_id).order_by(SagaStepRow.id)  # type: ignore[arg-type]
-            )
-            order.timeline = [
-                TimelineEntry(s.step, s.outcome, s.detail, s.at) for s in steps.scalars()
-            ]
+            steps = await self.session.execute(_SELECT_TIMELINE, {"order_id": order_id})
+            order.timeline = [TimelineEntry(s.step, s.outcome, s.detail, s.at) for s in steps]
         return order
 
     async def list(self, *, status: OrderStatus | None, limit: int, offset: int) -> list[Order]:
@@ -124,11 +130,9 @@ class OrderRepository:
     async def _lines(self, order_ids: Sequence[str]) -> dict[str, list[OrderLine]]:
         if not order_ids:
             return {}
-        result = await self.session.execute(
-            select(OrderLineRow).where(OrderLineRow.order_id.in_(order_ids))  # type: ignore[attr-defined]
-        )
+        result = await self.session.execute(_SELECT_LINES, {"order_ids": list(order_ids)})
         lines: dict[str, list[OrderLine]] = {}
-        for row in result.scalars():
+        for row in result:
             lines.setdefault(row.order_id, []).append(OrderLine(row.sku, row.quantity))
         return lines
 
@@ -215,7 +219,7 @@ def _order_status(state: SagaState) -> OrderStatus:
     return OrderStatus.REJECTED if state is SagaState.REJECTED else OrderStatus.PENDING
 
 
-def _to_domain(row: OrderRow, lines: list[OrderLine]) -> Order:
+def _to_domain(row: Any, lines: list[OrderLine]) -> Order:
     return Order(
         id=row.id,
         customer_id=row.customer_id,

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import Table, insert
+from sqlalchemy import Table, bindparam, insert
+from sqlalchemy import select as core_select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
@@ -14,6 +16,9 @@ from payments.domain import Payment, PaymentStatus, ReplyTo
 _PAYMENTS: Table = PaymentRow.__table__  # type: ignore[attr-defined]
 _INSERT_PAYMENT = insert(_PAYMENTS)
 _PAYMENT_COLUMNS = tuple(column.name for column in _PAYMENTS.columns)
+# Every charge first looks for the order's payment: a Core statement built once.
+_SELECT_PAYMENT = core_select(_PAYMENTS).where(_PAYMENTS.c.order_id == bindparam("order_id"))
+_SELECT_PAYMENT_FOR_UPDATE = _SELECT_PAYMENT.with_for_update()
 
 
 def _utc(moment: datetime) -> datetime:
@@ -21,7 +26,7 @@ def _utc(moment: datetime) -> datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
-def _to_domain(row: PaymentRow) -> Payment:
+def _to_domain(row: Any) -> Payment:
     reply_to = None
     if row.reply_correlation_id is not None:
         reply_to = ReplyTo(row.reply_correlation_id, row.reply_causation_id)
@@ -76,10 +81,8 @@ class PaymentRepository:
     async def get(self, order_id: str, *, for_update: bool = False) -> Payment | None:
         """The order's payment; ``for_update`` locks its row (PostgreSQL) until the commit, so a
         refund and the settler cannot both act on one pending payment."""
-        query = select(PaymentRow).where(PaymentRow.order_id == order_id)
-        if for_update:
-            query = query.with_for_update()
-        row = (await self.session.execute(query)).scalars().first()
+        query = _SELECT_PAYMENT_FOR_UPDATE if for_update else _SELECT_PAYMENT
+        row = (await self.session.execute(query, {"order_id": order_id})).first()
         return _to_domain(row) if row else None
 
     async def save(self, payment: Payment) -> None:
