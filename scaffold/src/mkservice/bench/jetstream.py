@@ -106,7 +106,7 @@ async def measure_jetstream(nats_url: str, settings: JetStreamSettings) -> JetSt
         concurrent = await _publish_concurrent(js, settings.concurrent_messages, settings.in_flight)
         total = settings.serial_messages + settings.concurrent_messages
         consume = await _consume(js, "bench-batch", total, settings.consume_batch)
-        # One message per pull, as the chassis consumer pulls today (fewer: it is slow).
+        # One message per pull, as the chassis consumer pulls when idle (fewer: it is slow).
         single = await _consume(js, "bench-single", min(total, 2_000), 1)
         await js.delete_stream(STREAM)
     finally:
