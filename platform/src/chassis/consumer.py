@@ -217,9 +217,11 @@ class Consumer:
             async with self.database.transaction() as session:
                 for _message, envelope, route in batch:
                     await self._apply(session, envelope, route)
-                    # Each message sees the database, not objects a previous one loaded.
-                    await session.flush()
-                    session.expunge_all()
+                    if session.identity_map or session.new:
+                        # Each message sees the database, not ORM objects a previous one
+                        # loaded (the saga's path uses Core only, and skips this).
+                        await session.flush()
+                        session.expunge_all()
         except Exception as error:
             log.info(
                 "consumer %s: a batch of %d failed (%r); applying each alone",
