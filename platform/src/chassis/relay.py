@@ -29,7 +29,7 @@ import os
 import time
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from chassis.db import Database
@@ -199,8 +199,9 @@ class OutboxRelay:
             rows = await self._in_order_prefix(session, rows)
             crash_point(AFTER_COMMIT_BEFORE_PUBLISH)
             delivered, failure = await self._publish(rows)
+            acknowledged_at = utcnow()
             crash_point(AFTER_PUBLISH_BEFORE_MARK)
-            await self._mark(session, delivered)
+            await self._mark(session, delivered, acknowledged_at)
         return len(delivered), len(rows), full, failure
 
     async def _relay_between_transactions(
@@ -213,16 +214,17 @@ class OutboxRelay:
             return 0, 0, False, None
         crash_point(AFTER_COMMIT_BEFORE_PUBLISH)
         delivered, failure = await self._publish(list(rows))
+        acknowledged_at = utcnow()
         crash_point(AFTER_PUBLISH_BEFORE_MARK)
         async with self.database.transaction() as session:
-            await self._mark(session, delivered)
+            await self._mark(session, delivered, acknowledged_at)
         return len(delivered), len(rows), len(rows) == self.batch_size, failure
 
-    async def _mark(self, session: AsyncSession, delivered: list[int]) -> None:
+    async def _mark(self, session: AsyncSession, delivered: list[int], at: datetime) -> None:
+        """Mark rows delivered as of ``at``: when the broker had acknowledged them all (the
+        mark itself may wait for the write lock; that wait is not delivery)."""
         if delivered:
-            await session.execute(
-                self._mark_statement, {"seqs": delivered, "delivered_at": utcnow()}
-            )
+            await session.execute(self._mark_statement, {"seqs": delivered, "delivered_at": at})
 
     async def _claim(self, session: AsyncSession) -> Sequence[Any]:
         return (await session.execute(self._claim_statement)).all()
