@@ -17,7 +17,6 @@ from chassis.sqlite_inline import inline_connector
 from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
-    AsyncConnection,
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
@@ -32,8 +31,6 @@ _SQLITE_PRAGMAS = (
     "PRAGMA synchronous=NORMAL",
     "PRAGMA foreign_keys=ON",
 )
-# Marks a connection whose transactions only read (``Database.snapshot``).
-_SNAPSHOT = "chassis_snapshot"
 # How long a statement waits for another process's write lock (a migration, a second instance).
 _SQLITE_BUSY_TIMEOUT_S = 30.0
 
@@ -78,10 +75,7 @@ def create_engine(url: str, **options: Any) -> AsyncEngine:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Any) -> None:
-        if connection.get_execution_options().get(_SNAPSHOT):
-            connection.exec_driver_sql("BEGIN")  # deferred: a read that waits for no writer
-        else:
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
 
@@ -120,19 +114,6 @@ class Database:
             if session.info.pop(OUTBOX_PENDING, False):
                 for listener in self._commit_listeners:
                     listener()
-
-    @asynccontextmanager
-    async def snapshot(self) -> AsyncIterator[AsyncConnection]:
-        """A connection in a read-only transaction, for Core queries.
-
-        On SQLite it is a deferred transaction: in WAL mode it reads the last commit without
-        taking the write lock, so it waits neither for this process's writers nor for others.
-        Nothing written through it can commit: use ``transaction()`` to write.
-        """
-        async with self.engine.connect() as connection:
-            await connection.execution_options(**{_SNAPSHOT: True})
-            async with connection.begin():
-                yield connection
 
     @asynccontextmanager
     async def _one_writer(self) -> AsyncIterator[None]:

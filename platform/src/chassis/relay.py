@@ -207,16 +207,13 @@ class OutboxRelay:
     async def _relay_between_transactions(
         self,
     ) -> tuple[int, int, bool, BrokerUnavailable | None]:
-        """SQLite, holding the relay turn: read, publish outside the write lock, then mark.
-
-        The read is a snapshot: it waits for no writer, and the turn already keeps other
-        relays away from these rows."""
-        async with self.database.snapshot() as connection:
-            rows: list[Any] = list((await connection.execute(self._claim_statement)).all())
+        """SQLite, holding the relay turn: read, publish outside the write lock, then mark."""
+        async with self.database.transaction() as session:
+            rows = await self._claim(session)
         if not rows:
             return 0, 0, False, None
         crash_point(AFTER_COMMIT_BEFORE_PUBLISH)
-        delivered, failure = await self._publish(rows)
+        delivered, failure = await self._publish(list(rows))
         acknowledged_at = utcnow()
         crash_point(AFTER_PUBLISH_BEFORE_MARK)
         async with self.database.transaction() as session:
