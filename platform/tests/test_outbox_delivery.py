@@ -196,29 +196,3 @@ async def test_a_failure_in_a_batch_keeps_the_others_and_retries_only_the_failin
     assert await harness.effects() == 20, "a message of the failed batch was applied twice"
     assert attempts.count(flaky) == 3
     assert await harness.stream_messages("widgets.dlq.effects") == 0
-
-
-async def test_a_slow_broker_does_not_hold_up_the_services_writes(harness: Harness) -> None:
-    await harness.broker.wait_connected(timeout=10)
-    await harness.write([created(1)])
-    real_publish = harness.broker.publish
-    publishing, answer = asyncio.Event(), asyncio.Event()
-
-    async def slow(subject, body, headers, timeout):  # type: ignore[no-untyped-def]
-        publishing.set()
-        await answer.wait()  # the broker takes its time to acknowledge
-        return await real_publish(subject, body, headers, timeout)
-
-    harness.broker.publish = slow  # type: ignore[method-assign]
-    relay = harness.relay()
-    relaying = asyncio.create_task(relay.relay_once())
-    await asyncio.wait_for(publishing.wait(), timeout=5)
-
-    # While the relay waits for the broker, the service still commits its own writes.
-    await asyncio.wait_for(harness.write([created(2)]), timeout=2)
-
-    answer.set()
-    await relaying
-    await relay.relay_once()  # the row written meanwhile
-    assert await harness.undelivered() == 0
-    assert await harness.stream_messages() == 2

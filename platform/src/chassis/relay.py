@@ -1,35 +1,24 @@
 """The outbox relay: publishes committed outbox rows to JetStream, then marks them delivered.
 
 It wakes as soon as a commit added rows (see ``Database.on_outbox_commit``) and polls as a
-fallback. Rows are selected by "not delivered", never by a high-water mark, so a row that
+fallback. Each batch is claimed inside a transaction: on PostgreSQL with ``FOR UPDATE SKIP
+LOCKED`` so that two relays never publish the same row at once, on SQLite under the database's
+single write lock. Rows are selected by "not delivered", never by a high-water mark, so a row that
 commits late is never skipped. Within one aggregate rows go out strictly in order and the
 aggregate stops at its first failure; aggregates are published concurrently. While the broker is
 down the relay backs off and retries for ever: messages are delayed, never dropped.
-
-Two relays must never publish the same rows at once (that would publish them twice, and could
-reorder an aggregate). On PostgreSQL each batch is claimed with ``FOR UPDATE SKIP LOCKED`` in a
-transaction that lasts until the rows are marked; row locks stop no other writer. On SQLite a
-transaction takes the database's only write lock, and holding it while waiting for JetStream's
-acknowledgements stopped every other write of the service (a third of the time under load:
-docs/benchmarks.md). So on SQLite the relays of one database file take turns on a file lock
-beside it (``<database>-relay.lock``), and the rows are read, published and marked in two short
-transactions with the publishing in between, outside the write lock. A crash between publishing
-and marking publishes the rows again later, as before: the stream's duplicate window and the
-consumers' inboxes drop the copies.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import fcntl
 import json
 import logging
-import os
 import time
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from chassis.db import Database
@@ -38,7 +27,6 @@ from chassis.faults import AFTER_COMMIT_BEFORE_PUBLISH, AFTER_PUBLISH_BEFORE_MAR
 from chassis.messaging import Broker, BrokerUnavailable
 from chassis.tasks import cancel_and_wait
 from sqlalchemy import Row, Table, bindparam, delete, func, select, update
-from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession
 
 log = logging.getLogger(__name__)
@@ -46,47 +34,6 @@ log = logging.getLogger(__name__)
 _MAX_BACKOFF_S = 5.0
 _PRUNE_EVERY_S = 300.0
 _KEEP_DELIVERED = timedelta(hours=24)
-
-
-class _RelayTurn:
-    """An exclusive, non-blocking file lock shared by every relay of one SQLite file.
-
-    ``flock`` locks belong to an open file, so two relays take turns even in one process, and
-    the kernel releases a crashed relay's turn with its process.
-    """
-
-    def __init__(self, path: str) -> None:
-        self.path = path
-        self._fd: int | None = None
-
-    def take(self) -> bool:
-        """Take the turn if no other relay has it; False (at once) if one has."""
-        if self._fd is None:
-            self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
-        try:
-            fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            return False
-        return True
-
-    def give_back(self) -> None:
-        if self._fd is not None:
-            fcntl.flock(self._fd, fcntl.LOCK_UN)
-
-    def close(self) -> None:
-        if self._fd is not None:
-            os.close(self._fd)
-            self._fd = None
-
-
-def _relay_turn(database: Database) -> _RelayTurn | None:
-    """The relay lock of a SQLite database file; None for PostgreSQL or an in-memory SQLite."""
-    if database.dialect != "sqlite":
-        return None
-    path = make_url(database.url).database
-    if not path or path == ":memory:":
-        return None  # one process only: its relay is the only one
-    return _RelayTurn(f"{path}-relay.lock")
 
 
 class OutboxRelay:
@@ -127,7 +74,6 @@ class OutboxRelay:
             .where(t.c.seq.in_(bindparam("seqs", expanding=True)))
             .values(delivered_at=bindparam("delivered_at"), attempts=t.c.attempts + 1)
         )
-        self._turn = _relay_turn(database)
         database.on_outbox_commit(self.wake)
 
     def wake(self) -> None:
@@ -141,8 +87,6 @@ class OutboxRelay:
     async def stop(self) -> None:
         await cancel_and_wait(self._task)
         self._task = None
-        if self._turn is not None:
-            self._turn.close()
 
     async def _run(self) -> None:
         backoff = 0.05
@@ -176,55 +120,22 @@ class OutboxRelay:
         ones that were), so the caller backs off before the next try.
         """
         self._wakeup.clear()
-        if self._turn is None:
-            delivered, claimed, full, failure = await self._relay_holding_rows()
-        elif self._turn.take():
-            try:
-                delivered, claimed, full, failure = await self._relay_between_transactions()
-            finally:
-                self._turn.give_back()
-        else:
-            return False  # another relay of this database is at it; it will see these rows
-        if failure is not None:
-            raise failure
-        return full or delivered < claimed
-
-    async def _relay_holding_rows(self) -> tuple[int, int, bool, BrokerUnavailable | None]:
-        """PostgreSQL (or SQLite in memory): claim, publish and mark in one transaction."""
         async with self.database.transaction() as session:
             rows = await self._claim(session)
             if not rows:
-                return 0, 0, False, None
-            full = len(rows) == self.batch_size
+                return False
+            claimed_full_batch = len(rows) == self.batch_size
             rows = await self._in_order_prefix(session, rows)
             crash_point(AFTER_COMMIT_BEFORE_PUBLISH)
             delivered, failure = await self._publish(rows)
-            acknowledged_at = utcnow()
             crash_point(AFTER_PUBLISH_BEFORE_MARK)
-            await self._mark(session, delivered, acknowledged_at)
-        return len(delivered), len(rows), full, failure
-
-    async def _relay_between_transactions(
-        self,
-    ) -> tuple[int, int, bool, BrokerUnavailable | None]:
-        """SQLite, holding the relay turn: read, publish outside the write lock, then mark."""
-        async with self.database.transaction() as session:
-            rows = await self._claim(session)
-        if not rows:
-            return 0, 0, False, None
-        crash_point(AFTER_COMMIT_BEFORE_PUBLISH)
-        delivered, failure = await self._publish(list(rows))
-        acknowledged_at = utcnow()
-        crash_point(AFTER_PUBLISH_BEFORE_MARK)
-        async with self.database.transaction() as session:
-            await self._mark(session, delivered, acknowledged_at)
-        return len(delivered), len(rows), len(rows) == self.batch_size, failure
-
-    async def _mark(self, session: AsyncSession, delivered: list[int], at: datetime) -> None:
-        """Mark rows delivered as of ``at``: when the broker had acknowledged them all (the
-        mark itself may wait for the write lock; that wait is not delivery)."""
-        if delivered:
-            await session.execute(self._mark_statement, {"seqs": delivered, "delivered_at": at})
+            if delivered:
+                await session.execute(
+                    self._mark_statement, {"seqs": delivered, "delivered_at": utcnow()}
+                )
+        if failure is not None:
+            raise failure
+        return claimed_full_batch or len(delivered) < len(rows)
 
     async def _claim(self, session: AsyncSession) -> Sequence[Any]:
         return (await session.execute(self._claim_statement)).all()
@@ -238,7 +149,7 @@ class OutboxRelay:
         it); publishing ours first would break the aggregate's order.
         """
         if self.database.dialect != "postgresql":
-            return list(rows)  # SQLite in memory: one process, so this relay is the only one
+            return list(rows)  # SQLite: the write lock makes this relay the only one
         t = self.table
         claimed = {row.seq for row in rows}
         keys = {row.aggregate_key for row in rows}
