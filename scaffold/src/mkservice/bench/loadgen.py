@@ -2,7 +2,7 @@
 
 It shares the machine's cores with what it measures, so it must cost little: aiohttp's client
 (its HTTP parser is compiled) used about a tenth of the CPU of httpx's at 300 requests/s in
-open loop, where httpx's connection pool grew costly with many requests in flight (ADR 0012).
+open loop, where httpx's connection pool grew costly with many requests in flight (ADR 0013).
 
 Two modes, one client, so the floor and the checkout are driven alike:
 
