@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Table, bindparam, insert
+from sqlalchemy import Table, bindparam, insert, update
 from sqlalchemy import select as core_select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
@@ -15,7 +15,8 @@ from payments.domain import Payment, PaymentStatus, ReplyTo
 
 _PAYMENTS: Table = PaymentRow.__table__  # type: ignore[attr-defined]
 _INSERT_PAYMENT = insert(_PAYMENTS)
-_PAYMENT_COLUMNS = tuple(column.name for column in _PAYMENTS.columns)
+# Written with the bound values of ``_changes``; the key is bound apart from the columns.
+_SAVE_PAYMENT = update(_PAYMENTS).where(_PAYMENTS.c.order_id == bindparam("key"))
 # Every charge first looks for the order's payment: a Core statement built once.
 _SELECT_PAYMENT = core_select(_PAYMENTS).where(_PAYMENTS.c.order_id == bindparam("order_id"))
 _SELECT_PAYMENT_FOR_UPDATE = _SELECT_PAYMENT.with_for_update()
@@ -44,15 +45,18 @@ def _to_domain(row: Any) -> Payment:
     )
 
 
-def _write(row: PaymentRow, payment: Payment) -> None:
-    row.status = payment.status.value
-    row.amount_cents = payment.amount_cents
-    row.refunded_cents = payment.refunded_cents
-    row.reason = payment.reason
-    row.settle_after = payment.settle_after
-    row.reply_correlation_id = payment.reply_to.correlation_id if payment.reply_to else None
-    row.reply_causation_id = payment.reply_to.causation_id if payment.reply_to else None
-    row.updated_at = payment.updated_at
+def _changes(payment: Payment) -> dict[str, Any]:
+    """The columns a payment's life changes (everything but its key, id and creation)."""
+    return {
+        "status": payment.status.value,
+        "amount_cents": payment.amount_cents,
+        "refunded_cents": payment.refunded_cents,
+        "reason": payment.reason,
+        "settle_after": payment.settle_after,
+        "reply_correlation_id": payment.reply_to.correlation_id if payment.reply_to else None,
+        "reply_causation_id": payment.reply_to.causation_id if payment.reply_to else None,
+        "updated_at": payment.updated_at,
+    }
 
 
 class PaymentRepository:
@@ -65,17 +69,14 @@ class PaymentRepository:
         """Insert a new payment. A concurrent insert for the same order fails on the primary key
         and the command is retried (its redelivery then finds this payment)."""
         # A Core insert: one per charge, and the ORM's unit of work costs more than the insert.
-        row = PaymentRow(
-            order_id=payment.order_id,
-            payment_id=payment.payment_id,
-            status=payment.status.value,
-            amount_cents=payment.amount_cents,
-            created_at=payment.created_at,
-            updated_at=payment.updated_at,
-        )
-        _write(row, payment)
         await self.session.execute(
-            _INSERT_PAYMENT, {column: getattr(row, column) for column in _PAYMENT_COLUMNS}
+            _INSERT_PAYMENT,
+            {
+                "order_id": payment.order_id,
+                "payment_id": payment.payment_id,
+                "created_at": payment.created_at,
+                **_changes(payment),
+            },
         )
 
     async def get(self, order_id: str, *, for_update: bool = False) -> Payment | None:
@@ -87,10 +88,11 @@ class PaymentRepository:
 
     async def save(self, payment: Payment) -> None:
         """Write back a payment loaded in this transaction."""
-        row = await self.session.get(PaymentRow, payment.order_id)
-        if row is None:
+        result = await self.session.execute(
+            _SAVE_PAYMENT, {"key": payment.order_id, **_changes(payment)}
+        )
+        if result.rowcount == 0:  # type: ignore[attr-defined]
             raise LookupError(payment.order_id)
-        _write(row, payment)
 
     async def due(self, now: datetime, *, limit: int) -> list[Payment]:
         """PENDING payments whose settlement time has come, locked for update.
