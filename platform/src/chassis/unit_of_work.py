@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from chassis.contracts import Contract
@@ -36,14 +37,7 @@ class UnitOfWork:
         aggregate_key: str | None = None,
     ) -> Envelope:
         """Queue a message for ``subject``; it is delivered after (and only if) the commit."""
-        envelope = Envelope(
-            type=type,
-            source=self.source,
-            correlation_id=correlation_id,
-            causation_id=causation_id,
-            schema_version=version,
-            data=data,
-        )
+        envelope = self._envelope(type, version, data, correlation_id, causation_id)
         await self.outbox.add(self.session, subject, envelope, aggregate_key=aggregate_key)
         self.published.append(envelope)
         return envelope
@@ -58,12 +52,54 @@ class UnitOfWork:
         aggregate_key: str | None = None,
     ) -> Envelope:
         """Queue ``payload`` as a message of ``contract`` (its subject, type and version)."""
-        return await self.publish(
-            contract.subject,
-            contract.type,
-            payload.model_dump(mode="json"),
+        [envelope] = await self.send_many(
+            [(contract, payload)],
             correlation_id=correlation_id,
             causation_id=causation_id,
-            version=contract.version,
             aggregate_key=aggregate_key,
+        )
+        return envelope
+
+    async def send_many(
+        self,
+        messages: Sequence[tuple[Contract[Any], BaseModel]],
+        *,
+        correlation_id: str,
+        causation_id: str | None = None,
+        aggregate_key: str | None = None,
+    ) -> list[Envelope]:
+        """Queue several messages of one conversation, in order, with one outbox insert."""
+        queued = [
+            (
+                contract.subject,
+                self._envelope(
+                    contract.type,
+                    contract.version,
+                    payload.model_dump(mode="json"),
+                    correlation_id,
+                    causation_id,
+                ),
+            )
+            for contract, payload in messages
+        ]
+        await self.outbox.add_many(self.session, queued, aggregate_key=aggregate_key)
+        envelopes = [envelope for _subject, envelope in queued]
+        self.published.extend(envelopes)
+        return envelopes
+
+    def _envelope(
+        self,
+        type: str,
+        version: int,
+        data: dict[str, Any],
+        correlation_id: str,
+        causation_id: str | None,
+    ) -> Envelope:
+        return Envelope(
+            type=type,
+            source=self.source,
+            correlation_id=correlation_id,
+            causation_id=causation_id,
+            schema_version=version,
+            data=data,
         )

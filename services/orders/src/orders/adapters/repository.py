@@ -6,8 +6,10 @@ saga; SQLite's single writer gives the same guarantee.
 
 The saga's hot path (placing an order, loading and storing a saga, its timeline) uses Core
 statements built once, not the ORM: each saga step runs it, and the ORM's unit of work and
-statement building were most of this service's CPU (docs/benchmarks.md). So do the reads of
-one order, which the saga makes to send a command; only the API's listing keeps the ORM.
+statement building were most of this service's CPU (docs/benchmarks.md). Loading a saga reads,
+in the same statement, what its steps need of the order (the status and total the order shows,
+its payment token), so a step costs no extra reads. So does the read of one order; only the API's
+listing keeps the ORM.
 """
 
 from __future__ import annotations
@@ -48,7 +50,21 @@ _SELECT_TIMELINE = (
     .where(_STEPS.c.order_id == bindparam("order_id"))
     .order_by(_STEPS.c.id)
 )
-_LOAD_SAGA = select(_SAGAS).where(_SAGAS.c.order_id == bindparam("order_id")).with_for_update()
+# The saga with what the saga's steps need of its order: the status and total it shows (to
+# update it only when they change) and the payment token (for the charge). Only the saga row
+# is locked.
+_LOAD_SAGA = (
+    select(
+        _SAGAS,
+        _ORDERS.c.status.label("order_status"),
+        _ORDERS.c.total_cents.label("order_total_cents"),
+        _ORDERS.c.payment_token,
+    )
+    .join(_ORDERS, _ORDERS.c.id == _SAGAS.c.order_id)
+    .where(_SAGAS.c.order_id == bindparam("order_id"))
+    .with_for_update(of=_SAGAS)
+)
+_SELECT_PAYMENT_TOKEN = select(_ORDERS.c.payment_token).where(_ORDERS.c.id == bindparam("order_id"))
 _SAGA_FIELDS = ("state", "deadline_at", "attempts", "total_cents", "reason")
 # Bound names differ from the columns': SQLAlchemy reserves those for its own SET parameters.
 _UPDATE_SAGA = (
@@ -69,9 +85,10 @@ class OrderRepository:
     def __init__(self, session: AsyncSession, step_timeout: timedelta) -> None:
         self.session = session
         self.step_timeout = step_timeout
-        # The total each saga had when this transaction loaded it: the order row is updated
-        # only when it changes (or the saga finishes).
-        self._loaded_totals: dict[str, int | None] = {}
+        # What each order row shows (status, total) as this transaction read or wrote it: the
+        # row is updated only when that changes.
+        self._shown: dict[str, tuple[OrderStatus, int | None]] = {}
+        self._payment_tokens: dict[str, str] = {}
 
     async def add(
         self, order: Order, *, idempotency_key: str | None, fingerprint: str | None
@@ -145,7 +162,8 @@ class OrderRepository:
         row = (await self.session.execute(_LOAD_SAGA, {"order_id": order_id})).first()
         if row is None:
             return None
-        self._loaded_totals[order_id] = row.total_cents
+        self._shown[order_id] = (OrderStatus(row.order_status), row.order_total_cents)
+        self._payment_tokens[order_id] = row.payment_token
         return CheckoutSaga(
             order_id=row.order_id,
             step_timeout=self.step_timeout,
@@ -169,14 +187,14 @@ class OrderRepository:
         }
         if new:
             await self.session.execute(_INSERT_SAGA, {"order_id": saga.order_id, **values})
-            stored_total = None
+            # A new order row shows PENDING, without a total (see ``add``).
+            shown = (OrderStatus.PENDING, None)
         else:
             await self.session.execute(
                 _UPDATE_SAGA,
                 {"b_order_id": saga.order_id, **{f"b_{k}": v for k, v in values.items()}},
             )
-            stored_total = self._loaded_totals.get(saga.order_id)
-        self._loaded_totals[saga.order_id] = saga.total_cents
+            shown = self._shown.get(saga.order_id)
         if steps:
             await self.session.execute(
                 _INSERT_STEPS,
@@ -187,8 +205,9 @@ class OrderRepository:
                 ],
             )  # fmt: skip
         status = _order_status(saga.state)
-        if status is not OrderStatus.PENDING or stored_total != saga.total_cents:
-            # The order shows only its total and its outcome.
+        self._shown[saga.order_id] = (status, saga.total_cents)
+        if shown != (status, saga.total_cents):
+            # The order shows only its total and its outcome (the reason comes with REJECTED).
             await self.session.execute(
                 _UPDATE_ORDER,
                 {
@@ -199,6 +218,14 @@ class OrderRepository:
                     "b_updated_at": now,
                 },
             )  # fmt: skip
+
+    async def payment_token(self, order_id: str) -> str:
+        """The token ``order_id`` is paid with (read with its saga, when that was loaded)."""
+        token = self._payment_tokens.get(order_id)
+        if token is None:
+            result = await self.session.execute(_SELECT_PAYMENT_TOKEN, {"order_id": order_id})
+            token = self._payment_tokens[order_id] = result.scalar_one()
+        return token
 
     async def due_sagas(self, now: datetime, limit: int) -> list[str]:
         """Unfinished sagas whose step deadline has passed (skipping ones others hold)."""

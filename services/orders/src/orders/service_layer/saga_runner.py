@@ -10,8 +10,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from datetime import datetime
+from typing import Any
 
+from chassis import Contract
 from chassis.faults import crash_point
+from pydantic import BaseModel
 
 from orders.domain import CheckoutSaga, Decision, Order
 from orders.domain import saga as s
@@ -51,62 +54,53 @@ async def record_decision(
 ) -> None:
     """Persist the saga and its steps, and queue its commands (and outcome event).
 
-    ``order`` is passed when the caller has it at hand (placing an order); otherwise it is read
-    only if a command needs its lines or payment token.
+    ``order`` is passed when the caller has it at hand (placing an order); otherwise the order
+    is read only if a command needs its lines. The messages go to the outbox in one insert.
     """
     await uow.orders.save_saga(saga, decision.steps, now, new=new_saga)
-    for command in decision.commands:
-        if order is None and isinstance(command, s.ReserveStock | s.ChargePayment):
-            order = await uow.orders.get(saga.order_id, with_timeline=False)
-            assert order is not None
-        await _send(command, saga.order_id, order, uow, causation_id)
+    messages = [await _message(command, saga.order_id, order, uow) for command in decision.commands]
     if any(step.step == "order" for step in decision.steps):
-        await _announce_outcome(saga, uow, causation_id)
+        messages.append(_outcome(saga))
+    if messages:
+        await uow.send_many(messages, correlation_id=saga.order_id, causation_id=causation_id)
     # Test-only (ORDERS_CRASH_POINTS): die inside the step's transaction, after the new state, its
     # timeline and its commands are written, before they commit: the step must then happen once.
     crash_point(AFTER_STEP_BEFORE_COMMIT)
 
 
-async def _send(
-    command: s.SagaCommand,
-    order_id: str,
-    order: Order | None,
-    uow: OrdersUnitOfWork,
-    causation_id: str | None,
-) -> None:
-    """Queue the message that carries ``command`` (copied contracts of inventory/payments)."""
-    options = {"correlation_id": order_id, "causation_id": causation_id}
+Message = tuple[Contract[Any], BaseModel]
+
+
+async def _message(
+    command: s.SagaCommand, order_id: str, order: Order | None, uow: OrdersUnitOfWork
+) -> Message:
+    """The message that carries ``command`` (copied contracts of inventory/payments)."""
     match command:
-        case s.ReserveStock() if order is not None:
+        case s.ReserveStock():
+            if order is None:
+                order = await uow.orders.get(order_id, with_timeline=False)
+            if order is None:  # a saga without its order: a bug, never a silent drop
+                raise ValueError(f"cannot reserve stock for order {order_id}: no such order")
             stock = [c.StockLine(sku=line.sku, quantity=line.quantity) for line in order.lines]
-            await uow.send(c.RESERVE_STOCK, c.ReserveStockV1(order_id=order_id, lines=stock),
-                           **options)  # fmt: skip
+            return c.RESERVE_STOCK, c.ReserveStockV1(order_id=order_id, lines=stock)
         case s.ReleaseStock(reason=reason):
-            await uow.send(c.RELEASE_STOCK, c.ReleaseStockV1(order_id=order_id, reason=reason),
-                           **options)  # fmt: skip
+            return c.RELEASE_STOCK, c.ReleaseStockV1(order_id=order_id, reason=reason)
         case s.CommitStock():
-            await uow.send(c.COMMIT_STOCK, c.CommitStockV1(order_id=order_id), **options)
-        case s.ChargePayment(amount_cents=amount) if order is not None:
-            payload = c.ChargeV1(
-                order_id=order_id, amount_cents=amount, payment_token=order.payment_token
-            )
-            await uow.send(c.CHARGE, payload, **options)
+            return c.COMMIT_STOCK, c.CommitStockV1(order_id=order_id)
+        case s.ChargePayment(amount_cents=amount):
+            token = await uow.orders.payment_token(order_id)
+            return c.CHARGE, c.ChargeV1(order_id=order_id, amount_cents=amount, payment_token=token)
         case s.RefundPayment(reason=reason):
-            await uow.send(c.REFUND, c.RefundV1(order_id=order_id, reason=reason), **options)
-        case _:  # a command that needs the order, sent without it: a bug, never a silent drop
-            raise ValueError(f"cannot send {command!r} for order {order_id} without the order")
+            return c.REFUND, c.RefundV1(order_id=order_id, reason=reason)
 
 
-async def _announce_outcome(
-    saga: CheckoutSaga, uow: OrdersUnitOfWork, causation_id: str | None
-) -> None:
-    options = {"correlation_id": saga.order_id, "causation_id": causation_id}
+def _outcome(saga: CheckoutSaga) -> Message:
+    """The event that tells the world how the order ended."""
     if saga.state.order_confirmed:
-        payload = c.OrderConfirmedV1(order_id=saga.order_id, total_cents=saga.total_cents or 0)
-        await uow.send(c.ORDER_CONFIRMED, payload, **options)
-    else:
-        payload_r = c.OrderRejectedV1(order_id=saga.order_id, reason=saga.reason or "rejected")
-        await uow.send(c.ORDER_REJECTED, payload_r, **options)
+        total = saga.total_cents or 0
+        return c.ORDER_CONFIRMED, c.OrderConfirmedV1(order_id=saga.order_id, total_cents=total)
+    reason = saga.reason or "rejected"
+    return c.ORDER_REJECTED, c.OrderRejectedV1(order_id=saga.order_id, reason=reason)
 
 
 async def time_out_due_sagas(
