@@ -33,17 +33,22 @@ _INSERT_RESERVATION_LINES = insert(_RESERVATION_LINE)
 _SELECT_PRODUCTS = core_select(
     *(_PRODUCT.c[name] for name in ("sku", "name", "price_cents", "available", "reserved", "sold"))
 ).where(_PRODUCT.c.sku.in_(bindparam("skus", expanding=True)))
-_SELECT_RESERVATION = core_select(
-    _RESERVATION.c.order_id, _RESERVATION.c.status, _RESERVATION.c.reason
-).where(_RESERVATION.c.order_id == bindparam("order_id"))
-_SELECT_RESERVATION_FOR_UPDATE = _SELECT_RESERVATION.with_for_update()
-_SELECT_RESERVATION_LINES = (
+# A reservation with its lines, in one statement: one row per line (a tombstone has none, so
+# the join is outer). Only the reservation row is locked.
+_SELECT_RESERVATION = (
     core_select(
-        _RESERVATION_LINE.c.sku, _RESERVATION_LINE.c.quantity, _RESERVATION_LINE.c.unit_price_cents
+        _RESERVATION.c.order_id,
+        _RESERVATION.c.status,
+        _RESERVATION.c.reason,
+        _RESERVATION_LINE.c.sku,
+        _RESERVATION_LINE.c.quantity,
+        _RESERVATION_LINE.c.unit_price_cents,
     )
-    .where(_RESERVATION_LINE.c.order_id == bindparam("order_id"))
+    .select_from(_RESERVATION.outerjoin(_RESERVATION_LINE))
+    .where(_RESERVATION.c.order_id == bindparam("order_id"))
     .order_by(_RESERVATION_LINE.c.sku)
 )
+_SELECT_RESERVATION_FOR_UPDATE = _SELECT_RESERVATION.with_for_update(of=_RESERVATION)
 _SAVE_RESERVATION = (
     update(_RESERVATION)
     .where(_RESERVATION.c.order_id == bindparam("key"))
@@ -173,15 +178,19 @@ class ReservationRepository:
         """The order's reservation; ``for_update`` locks its row until the transaction ends
         (PostgreSQL; SQLite's writers are serialized anyway)."""
         query = _SELECT_RESERVATION_FOR_UPDATE if for_update else _SELECT_RESERVATION
-        row = (await self.session.execute(query, {"order_id": order_id})).one_or_none()
-        if row is None:
+        rows = (await self.session.execute(query, {"order_id": order_id})).all()
+        if not rows:
             return None
-        lines = await self.session.execute(_SELECT_RESERVATION_LINES, {"order_id": order_id})
+        first = rows[0]
         return Reservation(
-            order_id=row.order_id,
-            status=ReservationStatus(row.status),
-            lines=tuple(ReservedLine(li.sku, li.quantity, li.unit_price_cents) for li in lines),
-            reason=row.reason,
+            order_id=first.order_id,
+            status=ReservationStatus(first.status),
+            lines=tuple(
+                ReservedLine(row.sku, row.quantity, row.unit_price_cents)
+                for row in rows
+                if row.sku is not None
+            ),
+            reason=first.reason,
         )
 
     async def add(self, reservation: Reservation) -> None:
