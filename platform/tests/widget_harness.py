@@ -34,7 +34,7 @@ class Harness:
         self.nats = nats
         self.database = Database(url)
         self.outbox = Outbox(widget.tables.outbox)
-        self.inbox = Inbox(widget.tables.inbox)
+        self.inbox = Inbox(widget.tables.inbox, self.database.dialect)
         self.broker = Broker(nats.url, name="widgets", stream="WIDGETS", subjects=["widgets.>"])
         self.relays: list[OutboxRelay] = []
         self.consumers: list[Consumer] = []

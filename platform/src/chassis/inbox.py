@@ -17,20 +17,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 class Inbox:
     """Records which messages each consumer of a service has applied."""
 
-    def __init__(self, table: Table) -> None:
+    def __init__(self, table: Table, dialect: str) -> None:
+        """``dialect`` is the database's (``Database.dialect``): the insert that ignores a
+        conflict is spelled per dialect, and is built once."""
         self.table = table
-        # Built once per dialect: constructing a statement costs more than running it.
-        self._record_statements = {
-            name: dialect.insert(table).on_conflict_do_nothing()
-            for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
-        }
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        self._record = insert(table).on_conflict_do_nothing()
 
     async def record(self, session: AsyncSession, consumer: str, message_id: str) -> bool:
         """Record ``message_id`` for ``consumer``; False when it was already recorded."""
-        dialect = session.get_bind().dialect.name
-        statement = self._record_statements["postgresql" if dialect == "postgresql" else "sqlite"]
         values = {"consumer": consumer, "message_id": message_id, "processed_at": utcnow()}
-        result = await session.execute(statement, values)
+        result = await session.execute(self._record, values)
         return bool(result.rowcount)  # type: ignore[attr-defined]
 
     async def prune(self, session: AsyncSession, older_than: datetime) -> int:

@@ -63,7 +63,7 @@ class ServiceRuntime:
             setting=settings.env_name("nats_url"),
         )
         self.outbox = Outbox(tables.outbox)
-        self.inbox = Inbox(tables.inbox)
+        self.inbox = Inbox(tables.inbox, self.database.dialect)
         self.relay = OutboxRelay(
             self.database,
             tables.outbox,
