@@ -18,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from mkservice.bench import dbstats, ramp
+from mkservice.bench.cpu import ms_per
 from mkservice.bench.lags import Lags, measure_lags
 from mkservice.bench.loadgen import LoadSpec, run_load
 from mkservice.bench.rig import Rig, order_bodies
@@ -132,19 +133,10 @@ async def _ramp(
     out.sustained = ramp.sustained(out.steps)
 
 
-def _per(before: dict[str, float], after: dict[str, float], count: float) -> dict[str, float]:
-    """CPU milliseconds each service used between ``before`` and ``after``, per ``count``."""
-    return {
-        name: round((after[name] - used) * 1000 / count, 2)
-        for name, used in before.items()
-        if name in after
-    }
-
-
 async def _idle_cpu(rig: Rig, seconds: float) -> dict[str, float]:
     before = rig.cpu_seconds()
     await asyncio.sleep(seconds)
-    return _per(before, rig.cpu_seconds(), seconds)
+    return ms_per(before, rig.cpu_seconds(), seconds)
 
 
 async def run_checkout(rig: Rig, settings: CheckoutSettings, say: Say) -> CheckoutResult:
@@ -169,7 +161,7 @@ async def run_checkout(rig: Rig, settings: CheckoutSettings, say: Say) -> Checko
         )
         ended, cpu_after = datetime.now(UTC) + timedelta(seconds=1), rig.cpu_seconds()
         if result.half.confirmed:
-            result.cpu_ms_per_saga = _per(cpu_before, cpu_after, result.half.confirmed)
+            result.cpu_ms_per_saga = ms_per(cpu_before, cpu_after, result.half.confirmed)
         say(describe(result.half, ramp.judge(result.half, settings.p99_bound_ms)))
         result.lags = await measure_lags(rig, started, ended)
     finally:

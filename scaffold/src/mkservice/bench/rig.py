@@ -4,12 +4,12 @@ stack's supervisor), a catalogue with stock enough for any run, and readers of t
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from mkservice.bench.cpu import process_cpu_seconds
 from mkservice.stack import Supervisor, discover_services
 from mkservice.stack.client import CheckoutClient
 
@@ -35,18 +35,14 @@ class Rig:
     def nats_url(self) -> str:
         return self.supervisor.nats_url
 
-    def cpu_seconds(self) -> dict[str, float]:
-        """CPU time (user + system, every thread) each service process has used so far; empty
-        where ``/proc`` is not available."""
-        used: dict[str, float] = {}
-        ticks = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
-        for name, process in self.supervisor.services.items():
-            try:
-                fields = Path(f"/proc/{process.pid}/stat").read_text().rsplit(")", 1)[1].split()
-            except (OSError, IndexError):
-                continue
-            used[name] = (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
-        return used
+    def cpu_seconds(self, *, with_broker: bool = False) -> dict[str, float]:
+        """CPU time (user + system, every thread) each service process has used so far, and
+        nats-server's with ``with_broker``; empty where ``/proc`` is not available."""
+        pids = {name: process.pid for name, process in self.supervisor.services.items()}
+        if with_broker and self.supervisor.nats is not None:
+            pids["nats-server"] = self.supervisor.nats.pid
+        used = {name: process_cpu_seconds(pid) for name, pid in pids.items()}
+        return {name: seconds for name, seconds in used.items() if seconds is not None}
 
     @property
     def streams(self) -> dict[str, str]:

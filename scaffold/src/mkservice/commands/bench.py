@@ -1,5 +1,6 @@
 """``mkservice bench``: checkout throughput and latency against floors measured in the same run
-(what ``make bench`` runs); ``--profile`` runs the services under cProfile instead."""
+(what ``make bench`` runs); ``--profile`` runs the services under cProfile instead, ``--steady``
+the checkout at fixed rates with the CPU a saga costs at each."""
 
 from __future__ import annotations
 
@@ -29,12 +30,27 @@ def bench(
         bool,
         typer.Option("--profile", help="Profile the services (cProfile) at a steady load instead."),
     ] = False,
+    steady: Annotated[
+        bool,
+        typer.Option(
+            "--steady", help="Run the checkout at fixed rates instead; print CPU per saga."
+        ),
+    ] = False,
     rate: Annotated[
-        float, typer.Option("--rate", min=1, help="With --profile: orders per second.")
-    ] = 5.0,
+        list[float] | None,
+        typer.Option(
+            "--rate",
+            min=1,
+            help="With --profile: orders per second (default 5). With --steady: one rate per "
+            "step (repeatable; default 20, 50, 100, 150, 200).",
+        ),
+    ] = None,
     seconds: Annotated[
-        float, typer.Option("--seconds", min=1, help="With --profile: how long.")
-    ] = 20.0,
+        float | None,
+        typer.Option(
+            "--seconds", min=1, help="With --profile or --steady: how long (default 20 / 10)."
+        ),
+    ] = None,
 ) -> None:
     """Measure the floors (bare insert, JetStream), the checkout (sustained sagas/s, saga
     latency at half load, outbox and consumer lag) and the generator, in one run.
@@ -47,10 +63,20 @@ def bench(
 
     repo = workspace_root()
     console = Console()
+    rates = rate or []
+    if profile and steady:
+        raise typer.BadParameter("choose one of --profile and --steady", param_hint="--steady")
     if profile:
         from mkservice.bench.profiling import run_profile
 
-        raise typer.Exit(run_profile(repo, console, rate=rate, seconds=seconds))
+        if len(rates) > 1:
+            raise typer.BadParameter("--profile runs at one rate", param_hint="--rate")
+        profile_rate = rates[0] if rates else 5.0
+        raise typer.Exit(run_profile(repo, console, rate=profile_rate, seconds=seconds or 20.0))
+    if steady:
+        from mkservice.bench.steady import run_steady
+
+        raise typer.Exit(run_steady(repo, console, rates=rates, seconds=seconds or 10.0))
     unknown = sorted(set(only or ()) - set(PARTS))
     if unknown:
         raise typer.BadParameter(f"unknown part {', '.join(unknown)}", param_hint="--only")

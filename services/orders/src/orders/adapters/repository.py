@@ -185,6 +185,7 @@ class OrderRepository:
             "total_cents": saga.total_cents,
             "reason": saga.reason,
         }
+        shown: tuple[OrderStatus, int | None] | None
         if new:
             await self.session.execute(_INSERT_SAGA, {"order_id": saga.order_id, **values})
             # A new order row shows PENDING, without a total (see ``add``).
