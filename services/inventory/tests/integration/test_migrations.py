@@ -3,61 +3,26 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
 
-from alembic.autogenerate import compare_metadata
-from alembic.runtime.migration import MigrationContext
-from chassis.db import create_engine
 from chassis.migrations import downgrade, upgrade
-from sqlalchemy import Connection, inspect
+from chassis.testing.migrations import check_round_trip, inspect_database, table_names
+from sqlalchemy import inspect
 
 from inventory.adapters.tables import InventoryBase
 from inventory.bootstrap import MIGRATIONS_DIR
 from inventory.config import InventorySettings
 
 
-async def _inspect(url: str, look: Any) -> Any:
-    engine = create_engine(url)
-    try:
-        async with engine.connect() as connection:
-            return await connection.run_sync(look)
-    finally:
-        await engine.dispose()
-
-
-async def _tables(url: str) -> set[str]:
-    names = await _inspect(url, lambda sync: inspect(sync).get_table_names())
-    return set(names) - {"alembic_version"}
-
-
-def _differences(connection: Connection) -> list[Any]:
-    context = MigrationContext.configure(connection, opts={"compare_type": True})
-    return list(compare_metadata(context, InventoryBase.metadata))
-
-
-async def test_upgrade_creates_the_mapped_tables_and_downgrade_removes_them(
+async def test_upgrade_builds_the_mapped_schema_and_downgrade_removes_it(
     settings: InventorySettings,
 ) -> None:
-    url = settings.database_url
-    await asyncio.to_thread(upgrade, MIGRATIONS_DIR, url)
-    assert await _tables(url) == set(InventoryBase.metadata.tables)
-
-    await asyncio.to_thread(downgrade, MIGRATIONS_DIR, url)
-    assert await _tables(url) == set()
-    await asyncio.to_thread(upgrade, MIGRATIONS_DIR, url)
-    assert await _tables(url) == set(InventoryBase.metadata.tables)
-
-
-async def test_the_migrated_schema_matches_the_mapped_columns_types_and_keys(
-    migrated: InventorySettings,
-) -> None:
-    assert await _inspect(migrated.database_url, _differences) == []
+    await check_round_trip(MIGRATIONS_DIR, settings.database_url, InventoryBase.metadata)
 
 
 async def test_the_stock_tables_carry_their_check_constraints(
     migrated: InventorySettings,
 ) -> None:
-    names = await _inspect(
+    names = await inspect_database(
         migrated.database_url,
         lambda sync: {c["name"] for c in inspect(sync).get_check_constraints("product")},
     )
@@ -73,6 +38,6 @@ async def test_downgrading_0002_brings_back_the_template_item_table(
 ) -> None:
     url = migrated.database_url
     await asyncio.to_thread(downgrade, MIGRATIONS_DIR, url, "0001")
-    assert await _tables(url) == {"inventory_item", "outbox_message", "processed_message"}
+    assert await table_names(url) == {"inventory_item", "outbox_message", "processed_message"}
     await asyncio.to_thread(upgrade, MIGRATIONS_DIR, url)
-    assert "inventory_item" not in await _tables(url)
+    assert "inventory_item" not in await table_names(url)
