@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import socket
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
+import nats
 import pytest
+from chassis.testing import eventually
+from nats.js.api import StreamInfo
 
 from mkservice.stack import StackError, Supervisor, port_is_free
 
@@ -44,6 +47,46 @@ def test_starts_every_service_and_nats_as_real_processes(stack: Supervisor) -> N
         assert stack.service(name).running
     assert stack.nats is not None and stack.nats.running
     assert stack.nats_url.startswith("nats://127.0.0.1:")
+
+
+async def test_each_service_is_its_own_nats_user_kept_to_its_declared_subjects(
+    stack: Supervisor,
+) -> None:
+    assert stack.nats_credentials is not None
+    errors: list[Exception] = []
+
+    async def collect(error: Exception) -> None:
+        errors.append(error)
+
+    # payments may read its own stream's subjects, not orders' events.
+    payments = await nats.connect(
+        stack.nats_url, user="payments", password=stack.nats_credentials.password("payments"),
+        error_cb=collect, allow_reconnect=False,
+    )  # fmt: skip
+    try:
+        await payments.subscribe("payments.>")
+        await payments.flush()
+        assert errors == []
+        await payments.subscribe("orders.evt.>")
+        await payments.flush()
+        await eventually(lambda: errors, timeout=5)
+        assert "permissions violation" in str(errors[0]).lower()
+    finally:
+        await payments.close()
+    # Without a user, nothing.
+    with pytest.raises(Exception, match="(?i)authorization"):
+        await nats.connect(stack.nats_url, allow_reconnect=False, max_reconnect_attempts=0)
+    operator = await nats.connect(stack.operator_nats_url)
+    try:
+        names = {stream.config.name async for stream in _streams(operator)}
+        assert {"ORDERS", "INVENTORY", "PAYMENTS"} <= names
+    finally:
+        await operator.close()
+
+
+async def _streams(connection: nats.NATS) -> AsyncIterator[StreamInfo]:
+    for stream in await connection.jetstream().streams_info():
+        yield stream
 
 
 def test_writes_each_service_log_to_the_run_folder(stack: Supervisor) -> None:

@@ -33,7 +33,8 @@ class Rig:
 
     @property
     def nats_url(self) -> str:
-        return self.supervisor.nats_url
+        """The operator's URL: the bench reads every service's stream."""
+        return self.supervisor.operator_nats_url
 
     def cpu_seconds(self, *, with_broker: bool = False) -> dict[str, float]:
         """CPU time (user + system, every thread) each service process has used so far, and

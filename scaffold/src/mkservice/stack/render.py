@@ -44,7 +44,8 @@ def services_table(supervisor: Supervisor) -> Group:
         table.add_row(name, process.url, f"{process.url}/docs", str(log))
     if supervisor.nats is not None:
         log = supervisor.logs_dir.relative_to(run_dir) / "nats-server.log"
-        table.add_row("nats-server", supervisor.nats_url, "", str(log), style="dim")
+        # The operator's URL, for the nats CLI; each service has its own user (nats.conf).
+        table.add_row("nats-server", supervisor.operator_nats_url, "", str(log), style="dim")
     else:
         table.add_row("NATS (given)", supervisor.nats_url, "", "", style="dim")
     return Group(table, Text(f"Run folder (logs, data): {run_dir}", style="dim"))

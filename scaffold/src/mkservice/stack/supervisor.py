@@ -7,7 +7,13 @@ lives in its run folder::
     <run_dir>/logs/nats-server.log    the embedded nats-server's output
     <run_dir>/data/<service>.db       each service's SQLite file (unless given a database URL)
     <run_dir>/nats/                   JetStream's store
+    <run_dir>/nats.conf               its users: one per service, with the grants it declares
     <run_dir>/.lock                   held while the stack runs: one stack per run folder
+
+The nats-server it starts gives every service its own NATS user, allowed only the subjects the
+service declares (``mkservice.stack.nats_auth``), as docker-compose.yml does: a subject a service
+uses without declaring it fails on the laptop, not first in production. Tools and tests that
+look at the streams connect as the operator (:attr:`Supervisor.operator_nats_url`).
 
 Use it as a context manager: leaving the block (normally, on Ctrl-C or on any exception) stops
 the services first, then NATS, so nothing is left running.
@@ -27,6 +33,7 @@ from types import TracebackType
 from chassis.embedded_nats import NatsServer
 
 from mkservice.stack.discovery import ServiceSpec
+from mkservice.stack.nats_auth import OPERATOR_USER, NatsCredentials, grants_for, write_config
 from mkservice.stack.ports import LOCALHOST, PortAllocator
 from mkservice.stack.process import ServiceProcess, StackError, log_tail
 from mkservice.stack.signals import interrupts_deferred
@@ -72,6 +79,7 @@ class Supervisor:
         self.python = python or sys.executable
         self.cwd = cwd or Path.cwd()
         self.nats: NatsServer | None = None
+        self.nats_credentials: NatsCredentials | None = None  # set when it starts nats-server
         self.services: dict[str, ServiceProcess] = {}
         self._ports = PortAllocator(prefer_registered=prefer_registered_ports)
         self._lock: int | None = None  # the run folder's lock file, held while running
@@ -87,6 +95,15 @@ class Supervisor:
         if self.nats is None:
             raise StackError("the stack is not started")
         return self.nats.url
+
+    @property
+    def operator_nats_url(self) -> str:
+        """The NATS URL with the operator's user and password in it (for tools and tests that
+        read the streams); the plain URL when NATS was given."""
+        if self.nats_credentials is None:
+            return self.nats_url
+        password = self.nats_credentials.password(OPERATOR_USER)
+        return self.nats_url.replace("nats://", f"nats://{OPERATOR_USER}:{password}@", 1)
 
     def url(self, service: str) -> str:
         """The base URL of ``service``, e.g. ``http://127.0.0.1:8001``."""
@@ -166,15 +183,19 @@ class Supervisor:
         log_file = self.logs_dir / "nats-server.log"
         if self.nats is None:
             self.logs_dir.mkdir(parents=True, exist_ok=True)
-            self.nats = NatsServer(self.run_dir / "nats", log_file=log_file)
+            config = self.run_dir / "nats.conf"
+            self.nats_credentials = write_config(config, grants_for(self.specs))
+            self.nats = NatsServer(self.run_dir / "nats", config_file=config, log_file=log_file)
         try:
             self.nats.start()
         except (RuntimeError, TimeoutError) as error:
             raise StackError(f"{error}. Log ends with:\n{log_tail(log_file)}") from None
 
     def _process(self, spec: ServiceSpec) -> ServiceProcess:
+        credentials = self.nats_credentials
         env = {
             **self.env,
+            **(credentials.service_env({spec.name: spec.env_prefix}) if credentials else {}),
             spec.env_name("database_url"): self.database_url(spec),
             spec.env_name("nats_url"): self.nats_url,
             spec.env_name("host"): LOCALHOST,
