@@ -6,7 +6,17 @@ Each command lives in its own module under ``mkservice.commands`` and adds itsel
 
 import typer
 
-from mkservice.commands import bench, chaos, check, demo, list_services, new, test, up
+from mkservice.commands import (
+    bench,
+    chaos,
+    check,
+    demo,
+    list_services,
+    nats_users,
+    new,
+    test,
+    up,
+)
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -26,6 +36,7 @@ chaos.register(app)
 check.register(app)
 demo.register(app)
 list_services.register(app)
+nats_users.register(app)
 new.register(app)
 test.register(app)
 up.register(app)

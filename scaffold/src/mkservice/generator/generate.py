@@ -124,7 +124,7 @@ def _apply(plan: Plan, rendered: Path, temp: Path) -> None:
             os.rename(rendered, plan.folder)
             moved = True
             shutil.rmtree(temp, ignore_errors=True)
-            _write_atomically(plan.compose.path, plan.compose.new_text)
+            write_atomically(plan.compose.path, plan.compose.new_text)
             tools.lock(plan.uv, plan.root)
     except BaseException:
         with _interrupts_ignored():
@@ -155,12 +155,13 @@ class _Backup:
             self.path.unlink(missing_ok=True)
             return
         if not self.path.is_file() or self.path.read_bytes() != self.content:
-            _write_atomically(self.path, self.content)
+            write_atomically(self.path, self.content)
         if self.times is not None:
             os.utime(self.path, ns=self.times)
 
 
-def _write_atomically(path: Path, content: str | bytes) -> None:
+def write_atomically(path: Path, content: str | bytes) -> None:
+    """Replace ``path`` with ``content`` all at once: a reader sees the old file or the new."""
     data = content.encode("utf-8") if isinstance(content, str) else content
     temporary = path.with_name(f"{TEMP_PREFIX}{path.name}")
     try:
