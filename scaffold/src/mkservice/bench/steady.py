@@ -60,7 +60,7 @@ async def _steps(rig: Rig, rates: Sequence[float], seconds: float) -> list[Stead
 
 
 def describe_steady(step: SteadyStep) -> str:
-    """One step on one line: the latency, then what each process spent per saga."""
+    """A step in two lines: its latency, then what each process spent per saga."""
     cpu = step.cpu_ms_per_saga
     spent = ", ".join(f"{name} {cpu[name]:.1f}" for name in sorted(cpu, key=cpu.__getitem__,
                                                                  reverse=True))  # fmt: skip
