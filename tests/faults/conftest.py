@@ -64,7 +64,7 @@ def stack(fault_stack: Supervisor) -> Supervisor:
 
 @pytest.fixture
 async def operator(stack: Supervisor) -> AsyncIterator[Client]:
-    connection = await nats.connect(stack.nats_url, name="fault-tests")
+    connection = await nats.connect(stack.operator_nats_url, name="fault-tests")
     try:
         yield connection
     finally:
