@@ -176,7 +176,7 @@ def test_the_nats_users_are_the_service_blocks_with_their_declared_grants() -> N
     grants = [declared[user] for user in users]
     assert config == render_config(grants, NatsCredentials(users)), (
         "the NATS users in docker-compose.yml are not what the services declare: render them "
-        "again with mkservice.generator.compose.render_nats_users (docs/add-a-service.md)"
+        "again with `mkservice nats-users` (docs/add-a-service.md)"
     )
 
 
