@@ -92,6 +92,8 @@ async def _message(
             return c.CHARGE, c.ChargeV1(order_id=order_id, amount_cents=amount, payment_token=token)
         case s.RefundPayment(reason=reason):
             return c.REFUND, c.RefundV1(order_id=order_id, reason=reason)
+        case _:  # a command the saga gained without a message here: a bug, never a silent drop
+            raise ValueError(f"no message carries {command!r}")
 
 
 def _outcome(saga: CheckoutSaga) -> Message:
