@@ -88,12 +88,12 @@ async def test_poison_message_is_parked_with_its_reason_and_the_rest_flow(
 ) -> None:
     good = widget.effects
 
-    async def fails_on_poison(envelope, session) -> None:  # type: ignore[no-untyped-def]
-        if envelope.data.get("poison"):
+    async def fails_on_poison(payload, incoming) -> None:  # type: ignore[no-untyped-def]
+        if payload.poison:
             raise ValueError("cannot apply this widget")
         from sqlalchemy import insert
 
-        await session.execute(insert(good).values(message_id=envelope.id))
+        await incoming.session.execute(insert(good).values(message_id=incoming.envelope.id))
 
     poison = created(0).model_copy(update={"data": {"poison": True}})
     await harness.broker.publish(CREATED, poison.body(), poison.headers(), timeout=5)
@@ -182,11 +182,12 @@ async def test_a_failure_in_a_batch_keeps_the_others_and_retries_only_the_failin
     flaky = ids[7]
     attempts: list[str] = []
 
-    async def fails_twice_on_one(envelope, session) -> None:  # type: ignore[no-untyped-def]
-        attempts.append(envelope.id)
-        if envelope.id == flaky and attempts.count(flaky) <= 2:
+    async def fails_twice_on_one(_payload, incoming) -> None:  # type: ignore[no-untyped-def]
+        message_id = incoming.envelope.id
+        attempts.append(message_id)
+        if message_id == flaky and attempts.count(flaky) <= 2:
             raise ConnectionError("a dependency blinked")
-        await session.execute(insert(widget.effects).values(message_id=envelope.id))
+        await incoming.session.execute(insert(widget.effects).values(message_id=message_id))
 
     harness.consumer(fails_twice_on_one).start()
 

@@ -6,18 +6,26 @@ from collections.abc import Callable
 from pathlib import Path
 
 import widget
-from chassis import Broker, Envelope, Route, Subscription
+from chassis import Broker, Contract, Envelope, Incoming, Subscription, on
 from chassis.consumer import Consumer, ConsumerPolicy
 from chassis.db import Database
 from chassis.inbox import Inbox
 from chassis.outbox import Outbox
 from chassis.relay import OutboxRelay
 from chassis.testing import NatsServer, eventually  # noqa: F401 - re-exported for the tests
+from pydantic import BaseModel
 from sqlalchemy import func, insert, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 MIGRATIONS = Path(__file__).parent / "widget_migrations"
-CREATED = "widgets.evt.created"
+
+
+class WidgetCreatedV1(BaseModel):
+    n: int = 0
+    poison: bool = False
+
+
+WIDGET_CREATED = Contract("widgets.evt.created", "widgets.created", WidgetCreatedV1)
+CREATED = WIDGET_CREATED.subject
 
 
 def created(n: int = 0) -> Envelope:
@@ -49,14 +57,15 @@ class Harness:
     def consumer(
         self, handler: Callable[..., object] | None = None, policy: ConsumerPolicy | None = None
     ) -> Consumer:
-        async def record_effect(envelope: Envelope, session: AsyncSession) -> None:
-            await session.execute(insert(widget.effects).values(message_id=envelope.id))
+        async def record_effect(_payload: WidgetCreatedV1, incoming: Incoming) -> None:
+            await incoming.session.execute(
+                insert(widget.effects).values(message_id=incoming.envelope.id)
+            )
 
         subscription = Subscription.of(
             "effects",
-            "WIDGETS",
-            "widgets.evt.>",
-            [Route("widgets.created", handler or record_effect)],  # type: ignore[arg-type]
+            [on(WIDGET_CREATED, handler or record_effect)],  # type: ignore[arg-type]
+            subjects="widgets.evt.>",
         )
         consumer = Consumer(
             subscription,

@@ -11,7 +11,10 @@
 - :mod:`chassis.runtime` / :mod:`chassis.app`: ``ServiceRuntime`` and ``create_service_app``.
 - :mod:`chassis.migrations`: Alembic from code; ``run_env`` for each service's ``env.py``.
 - :mod:`chassis.contracts` / :mod:`chassis.unit_of_work`: message contracts; the handlers'
-  transaction with ``send`` into the outbox.
+  transaction, whose ``emit`` writes domain events into the outbox as messages.
+- :mod:`chassis.naming`: the stream, subjects and environment prefix derived from a name.
+- :mod:`chassis.clock`, :mod:`chassis.periodic`, :mod:`chassis.housekeeping`: the clock passed
+  to entrypoints; background loops; pruning of the outbox and inbox.
 - :mod:`chassis.service_cli`: ``python -m <service> migrate|serve``.
 - :mod:`chassis.testing`: a real nats-server and throwaway databases for tests.
 """
@@ -24,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 _EXPORTS = {
     "Broker": "chassis.messaging",
     "BrokerUnavailable": "chassis.messaging",
+    "Clock": "chassis.clock",
     "ConfigError": "chassis.settings",
     "ConsumerPolicy": "chassis.consumer",
     "Contract": "chassis.contracts",
@@ -31,10 +35,15 @@ _EXPORTS = {
     "DomainError": "chassis.app",
     "Envelope": "chassis.envelope",
     "Handler": "chassis.consumer",
+    "Housekeeping": "chassis.housekeeping",
+    "Incoming": "chassis.consumer",
     "InvalidInput": "chassis.app",
     "MessagingTables": "chassis.tables",
     "NotFound": "chassis.app",
     "Outbox": "chassis.outbox",
+    "Outgoing": "chassis.unit_of_work",
+    "OutgoingMessage": "chassis.unit_of_work",
+    "Periodic": "chassis.periodic",
     "Route": "chassis.consumer",
     "ServiceRuntime": "chassis.runtime",
     "ServiceSettings": "chassis.settings",
@@ -43,15 +52,19 @@ _EXPORTS = {
     "UTCDateTime": "chassis.types",
     "UnitOfWork": "chassis.unit_of_work",
     "add_messaging_tables": "chassis.tables",
+    "table_of": "chassis.tables",
     "create_service_app": "chassis.app",
     "load_settings": "chassis.settings",
+    "on": "chassis.consumer",
     "problem": "chassis.app",
     "service_config": "chassis.settings",
+    "utcnow": "chassis.clock",
 }
 
 __all__ = [
     "Broker",
     "BrokerUnavailable",
+    "Clock",
     "ConfigError",
     "ConsumerPolicy",
     "Contract",
@@ -59,10 +72,15 @@ __all__ = [
     "DomainError",
     "Envelope",
     "Handler",
+    "Housekeeping",
+    "Incoming",
     "InvalidInput",
     "MessagingTables",
     "NotFound",
     "Outbox",
+    "Outgoing",
+    "OutgoingMessage",
+    "Periodic",
     "Route",
     "ServiceRuntime",
     "ServiceSettings",
@@ -71,10 +89,13 @@ __all__ = [
     "UTCDateTime",
     "UnitOfWork",
     "add_messaging_tables",
+    "table_of",
     "create_service_app",
     "load_settings",
+    "on",
     "problem",
     "service_config",
+    "utcnow",
 ]
 
 
@@ -88,15 +109,18 @@ def __getattr__(name: str) -> Any:
 
 if TYPE_CHECKING:
     from chassis.app import DomainError, InvalidInput, NotFound, create_service_app, problem
-    from chassis.consumer import ConsumerPolicy, Handler, Route, Subscription
+    from chassis.clock import Clock, utcnow
+    from chassis.consumer import ConsumerPolicy, Handler, Incoming, Route, Subscription, on
     from chassis.contracts import Contract
     from chassis.db import Database
     from chassis.envelope import Envelope
+    from chassis.housekeeping import Housekeeping
     from chassis.messaging import Broker, BrokerUnavailable
     from chassis.outbox import Outbox
+    from chassis.periodic import Periodic
     from chassis.runtime import ServiceRuntime
     from chassis.settings import ConfigError, ServiceSettings, load_settings, service_config
-    from chassis.tables import MessagingTables, add_messaging_tables
+    from chassis.tables import MessagingTables, add_messaging_tables, table_of
     from chassis.text import Text
     from chassis.types import UTCDateTime
-    from chassis.unit_of_work import UnitOfWork
+    from chassis.unit_of_work import Outgoing, OutgoingMessage, UnitOfWork

@@ -21,8 +21,10 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
+from chassis import naming
+from chassis.contracts import Contract
 from chassis.db import Database
 from chassis.envelope import Envelope
 from chassis.faults import AFTER_EFFECT_BEFORE_ACK, crash_point
@@ -32,7 +34,7 @@ from chassis.tasks import cancel_and_wait
 from nats.aio.msg import Msg
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from nats.js.errors import NotFoundError
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 log = logging.getLogger(__name__)
@@ -54,11 +56,49 @@ _BACKLOG_PULL_TIMEOUT_S = 0.05
 
 @dataclass(frozen=True)
 class Route:
-    """A message type a consumer handles, the schema versions it accepts, and its handler."""
+    """A message type a consumer handles, the schema versions it accepts, and its handler.
+
+    Build one from a contract with :func:`on`; the contract gives the type, the version, the
+    subject and the stream.
+    """
 
     type: str
     handler: Handler
     versions: frozenset[int] = frozenset({1})
+    subject: str | None = None
+    stream: str | None = None
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """A message being applied: its envelope and the transaction its effects go into."""
+
+    envelope: Envelope
+    session: AsyncSession
+
+
+P = TypeVar("P", bound=BaseModel)
+MessageHandler = Callable[[P, Incoming], Awaitable[None]]
+"""``async handler(payload, incoming)``: the parsed payload and the message it came in."""
+
+
+def on(contract: Contract[P], handler: MessageHandler[P]) -> Route:
+    """Route messages of ``contract`` (its type and version, on its subject) to ``handler``.
+
+    The payload is parsed with the contract's model first; one that breaks the contract is
+    parked at once (no retry can fix it).
+    """
+
+    async def handle(envelope: Envelope, session: AsyncSession) -> None:
+        await handler(contract.parse(envelope), Incoming(envelope, session))
+
+    return Route(
+        contract.type,
+        handle,
+        frozenset({contract.version}),
+        subject=contract.subject,
+        stream=contract.stream,
+    )
 
 
 @dataclass
@@ -76,9 +116,25 @@ class Subscription:
 
     @classmethod
     def of(
-        cls, name: str, stream: str, subjects: str | Iterable[str], routes: Iterable[Route]
+        cls, name: str, routes: Iterable[Route], *, subjects: str | Iterable[str] | None = None
     ) -> Subscription:
+        """A durable consumer ``name`` of ``routes`` (made with :func:`on`).
+
+        The stream is the one the routes' contracts live in (they must share it); the subjects
+        are theirs, unless ``subjects`` widens them (``inventory.cmd.>``, so that a command
+        nobody handles is parked instead of lying unread).
+        """
+        routes = list(routes)
+        streams = {route.stream for route in routes}
+        if len(streams) != 1 or None in streams:
+            raise ValueError(
+                f"the routes of consumer {name!r} must come from one stream, not {streams}"
+            )
+        if subjects is None:
+            subjects = [route.subject for route in routes if route.subject is not None]
         subjects = (subjects,) if isinstance(subjects, str) else tuple(subjects)
+        [stream] = streams
+        assert stream is not None
         return cls(name, stream, subjects, {route.type: route for route in routes})
 
 
@@ -294,7 +350,7 @@ class Consumer:
         )
         # The parked copy must not be dropped as a duplicate of the original message id.
         headers.pop("Nats-Msg-Id", None)
-        subject = f"{self.service}.dlq.{self.subscription.name}"
+        subject = naming.dead_letter_subject(self.service, self.subscription.name)
         try:
             await self.broker.publish(subject, message.data, headers, timeout=5.0)
         except Exception as error:

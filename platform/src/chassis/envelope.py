@@ -7,9 +7,10 @@ NATS headers, so brokers, tools and later trace propagation can read them withou
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
+from chassis.clock import utcnow
 from pydantic import BaseModel, ConfigDict, Field
 
 MSG_ID_HEADER = "Nats-Msg-Id"
@@ -23,10 +24,6 @@ CAUSATION_HEADER = "Mk-Causation-Id"
 def new_id() -> str:
     """A fresh message id (UUID4 text)."""
     return str(uuid.uuid4())
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 class Envelope(BaseModel):

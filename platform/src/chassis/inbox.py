@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from chassis.envelope import utcnow
+from chassis.clock import utcnow
 from sqlalchemy import Table, delete
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import json
 
+from chassis.clock import utcnow
 from chassis.db import OUTBOX_PENDING
-from chassis.envelope import Envelope, utcnow
+from chassis.envelope import Envelope
 from sqlalchemy import Table, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 

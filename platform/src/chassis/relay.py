@@ -15,25 +15,21 @@ import asyncio
 import contextlib
 import json
 import logging
-import time
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import timedelta
 from typing import Any
 
+from chassis.clock import utcnow
 from chassis.db import Database
-from chassis.envelope import utcnow
 from chassis.faults import AFTER_COMMIT_BEFORE_PUBLISH, AFTER_PUBLISH_BEFORE_MARK, crash_point
 from chassis.messaging import Broker, BrokerUnavailable
 from chassis.tasks import cancel_and_wait
-from sqlalchemy import Row, Table, bindparam, delete, func, select, update
+from sqlalchemy import Row, Table, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 log = logging.getLogger(__name__)
 
 _MAX_BACKOFF_S = 5.0
-_PRUNE_EVERY_S = 300.0
-_KEEP_DELIVERED = timedelta(hours=24)
 
 
 class OutboxRelay:
@@ -57,7 +53,6 @@ class OutboxRelay:
         self.publish_timeout_s = publish_timeout_s
         self._wakeup = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
-        self._last_prune = time.monotonic()
         # Built once: constructing a statement (and its cache key) costs more than running it.
         t = table
         claim = (
@@ -97,7 +92,6 @@ class OutboxRelay:
                     continue
                 more_waiting = await self.relay_once()
                 backoff = 0.05
-                await self._maybe_prune()
                 if not more_waiting:
                     await self._wait_for(self._wakeup.wait(), self.poll_interval_s)
             except asyncio.CancelledError:
@@ -196,18 +190,6 @@ class OutboxRelay:
 
         await asyncio.gather(*(publish_in_order(group) for group in by_aggregate.values()))
         return delivered, (failures[0] if failures else None)
-
-    async def _maybe_prune(self) -> None:
-        if time.monotonic() - self._last_prune < _PRUNE_EVERY_S:
-            return
-        self._last_prune = time.monotonic()
-        async with self.database.transaction() as session:
-            await session.execute(
-                delete(self.table).where(
-                    self.table.c.delivered_at.is_not(None),
-                    self.table.c.delivered_at < utcnow() - _KEEP_DELIVERED,
-                )
-            )
 
     async def pending_count(self) -> int:
         """Rows not yet delivered (for health and tests)."""

@@ -1,27 +1,29 @@
 """The running parts of one service: database, broker, outbox relay and consumers.
 
 A service's composition root (``bootstrap.py``) builds a :class:`ServiceRuntime` from its
-settings, adds its subscriptions, and hands it to :func:`chassis.app.create_service_app`, whose
-lifespan starts and stops it.
+settings, adds its subscriptions and background loops, and hands it to
+:func:`chassis.app.create_service_app`, whose lifespan starts and stops it.
 """
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
-from chassis import faults
+from chassis import faults, naming
+from chassis.clock import Clock, utcnow
 from chassis.consumer import Consumer, ConsumerPolicy, Subscription
 from chassis.db import Database
+from chassis.housekeeping import Housekeeping
 from chassis.inbox import Inbox
 from chassis.messaging import Broker
 from chassis.migrations import current_revision, head_revision
 from chassis.outbox import Outbox
+from chassis.periodic import Periodic, Step
 from chassis.relay import OutboxRelay
 from chassis.settings import ServiceSettings
 from chassis.tables import MessagingTables
-from chassis.tasks import cancel_and_wait
 
 
 @dataclass(frozen=True)
@@ -48,16 +50,19 @@ class ServiceRuntime:
         settings: ServiceSettings,
         tables: MessagingTables,
         migrations_dir: Path,
+        *,
+        clock: Clock = utcnow,
     ) -> None:
         self.settings = settings
         self.service = settings.service_name
         self.migrations_dir = migrations_dir
+        self.clock = clock
         self.database = Database(settings.database_url)
         self.broker = Broker(
             settings.nats_url,
             name=self.service,
             stream=settings.stream_name,
-            subjects=[f"{self.service}.>"],
+            subjects=naming.stream_subjects(self.service),
             user=settings.nats_user,
             password=settings.nats_password,
             setting=settings.env_name("nats_url"),
@@ -78,8 +83,16 @@ class ServiceRuntime:
             backoff_s=settings.consumer_backoff_s,
         )
         self.consumers: list[Consumer] = []
+        self.housekeeping = Housekeeping(
+            self.database, tables, timedelta(seconds=settings.message_retention_s)
+        )
+        self.loops: list[Periodic] = []
+        self.every(
+            settings.housekeeping_interval_s,
+            lambda: self.housekeeping.prune(self.clock()),
+            name=f"{self.service}-housekeeping",
+        )
         self._head: str | None = None
-        self._background: list[asyncio.Task[None]] = []
 
     def subscribe(self, subscription: Subscription) -> Consumer:
         """Add a durable consumer, started with the runtime."""
@@ -94,9 +107,12 @@ class ServiceRuntime:
         self.consumers.append(consumer)
         return consumer
 
-    def run_in_background(self, task: asyncio.Task[None]) -> None:
-        """Keep a service's own background task (a sweeper, say) and cancel it at stop."""
-        self._background.append(task)
+    def every(self, interval_s: float, step: Step, *, name: str) -> Periodic:
+        """Run ``step()`` every ``interval_s`` seconds while the service runs (a sweeper, say);
+        a step that raises is logged and tried again next round."""
+        loop = Periodic(name, interval_s, step)
+        self.loops.append(loop)
+        return loop
 
     async def start(self) -> None:
         faults.arm(self.settings.crash_points)
@@ -104,11 +120,12 @@ class ServiceRuntime:
         self.relay.start()
         for consumer in self.consumers:
             consumer.start()
+        for loop in self.loops:
+            loop.start()
 
     async def stop(self) -> None:
-        for task in self._background:
-            await cancel_and_wait(task)
-        self._background.clear()
+        for loop in self.loops:
+            await loop.stop()
         for consumer in self.consumers:
             await consumer.stop()
         await self.relay.stop()

@@ -1,10 +1,13 @@
 """Settings every service shares, read from the environment under the service's own prefix.
 
-A service subclasses :class:`ServiceSettings`, names itself and gives its prefix::
+A service subclasses :class:`ServiceSettings` and names itself; its prefix follows from the name
+(:func:`chassis.naming.env_prefix`)::
 
     class OrdersSettings(ServiceSettings):
-        model_config = service_config("ORDERS_")
         service_name: ClassVar[str] = "orders"
+
+Every number has bounds, so a value that would make no sense (a port of 99999, a poll interval
+of -3 seconds) stops startup naming its variable instead of misbehaving later.
 
 Build it with :func:`load_settings`, which turns a validation error into a :class:`ConfigError`
 that names the environment variable, so a bad value stops startup with a sentence a person can act
@@ -18,8 +21,9 @@ from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 from urllib.parse import urlsplit
 
+from chassis import naming
 from chassis.workspace import find_workspace_root
-from pydantic import ValidationError, field_validator, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
@@ -41,7 +45,7 @@ class ConfigError(Exception):
 
 
 def service_config(env_prefix: str) -> SettingsConfigDict:
-    """The pydantic-settings configuration a service's settings class uses."""
+    """The pydantic-settings configuration of settings read under ``env_prefix``."""
     return SettingsConfigDict(env_prefix=env_prefix, extra="ignore", validate_default=True)
 
 
@@ -71,7 +75,8 @@ def normalize_database_url(raw: str) -> str:
 
 
 class ServiceSettings(BaseSettings):
-    """What every service is configured with. Subclasses set ``service_name`` and the prefix."""
+    """What every service is configured with. Subclasses set ``service_name``; the environment
+    prefix is derived from it."""
 
     model_config = service_config("SERVICE_")
     service_name: ClassVar[str] = "service"
@@ -81,17 +86,34 @@ class ServiceSettings(BaseSettings):
     nats_user: str | None = None
     nats_password: str | None = None
     host: str = "127.0.0.1"
-    port: int = 8000
+    # The stack (`mkservice up`, compose) sets each service's port from its record.
+    port: int = Field(8000, ge=1, le=65535)
     # Outbox relay: how long it sleeps when nothing woke it, and its batch size.
-    relay_poll_interval_s: float = 1.0
-    relay_batch_size: int = 200
+    relay_poll_interval_s: float = Field(1.0, gt=0, le=3600)
+    relay_batch_size: int = Field(200, ge=1, le=10_000)
     # Consumers: ack wait, deliveries before a message is parked, and the redelivery backoff.
-    consumer_ack_wait_s: float = 30.0
-    consumer_max_deliver: int = 5
+    consumer_ack_wait_s: float = Field(30.0, gt=0, le=86_400)
+    consumer_max_deliver: int = Field(5, ge=1, le=1000)
     consumer_backoff_s: tuple[float, ...] = (0.2, 1.0, 2.0, 5.0)
-    publish_timeout_s: float = 2.0
+    publish_timeout_s: float = Field(2.0, gt=0, le=600)
+    # Housekeeping: how long delivered outbox rows and inbox records are kept, and how often
+    # they are pruned (chassis.housekeeping).
+    message_retention_s: float = Field(86_400.0, ge=60, le=366 * 86_400)
+    housekeeping_interval_s: float = Field(300.0, gt=0, le=86_400)
     # Test-only: names of crash points at which the process exits at once (see chassis.faults).
     crash_points: tuple[str, ...] = ()
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        cls.model_config = {**cls.model_config, "env_prefix": naming.env_prefix(cls.service_name)}
+
+    @field_validator("consumer_backoff_s")
+    @classmethod
+    def _positive_backoff(cls, value: tuple[float, ...]) -> tuple[float, ...]:
+        if any(not 0 < delay <= 3600 for delay in value):
+            raise ValueError("every backoff delay must be above 0 and at most 3600 seconds")
+        return value
 
     @model_validator(mode="before")
     @classmethod
@@ -118,7 +140,7 @@ class ServiceSettings(BaseSettings):
     @property
     def stream_name(self) -> str:
         """The JetStream stream this service owns (subjects ``<service>.>``)."""
-        return self.service_name.upper().replace("-", "_")
+        return naming.stream_name(self.service_name)
 
     def env_name(self, field: str) -> str:
         """The environment variable that sets ``field``."""

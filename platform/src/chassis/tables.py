@@ -6,6 +6,7 @@ Each service's first migration creates them; the chassis never touches another d
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from chassis.types import UTCDateTime
 from sqlalchemy import (
@@ -67,3 +68,15 @@ def add_messaging_tables(metadata: MetaData) -> MessagingTables:
         PrimaryKeyConstraint("consumer", "message_id", name="pk_processed_message"),
     )
     return MessagingTables(outbox=outbox, inbox=inbox)
+
+
+def table_of(row_class: type[Any]) -> Table:
+    """The Core ``Table`` a declarative (SQLModel) row class maps, for building statements.
+
+    Repositories write Core statements over the tables their row classes declare (ADR 0015);
+    ``__table__`` is SQLAlchemy's documented declarative attribute, typed here once.
+    """
+    table = getattr(row_class, "__table__", None)
+    if not isinstance(table, Table):
+        raise TypeError(f"{row_class!r} is not a mapped table class")
+    return table

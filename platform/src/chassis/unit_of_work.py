@@ -1,9 +1,17 @@
-"""The unit of work handlers are given: one transaction, the service's repositories, and a
-``publish`` that writes to the outbox in that same transaction."""
+"""The unit of work handlers are given: one transaction, the service's repositories, and
+``emit``, which writes the messages announcing domain events to the outbox in that same
+transaction.
+
+Handlers speak only of the domain: they ``emit`` domain events (and a saga its commands). The one
+module of each service that knows its contracts, ``messaging/outgoing.py``, turns each into a
+contract and a payload (its ``message_for``); the composition root hands that function to the
+unit of work. So a handler never builds an envelope, and the service layer never imports the
+messaging layer.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from chassis.contracts import Contract
@@ -12,35 +20,62 @@ from chassis.outbox import Outbox
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
+OutgoingMessage = tuple[Contract[Any], BaseModel]
+"""A message to send: its contract and its payload."""
+
+Outgoing = Callable[[Any], OutgoingMessage]
+"""A service's ``message_for(event)``: the message that announces a domain event or command."""
+
+
+def no_outgoing(event: Any) -> OutgoingMessage:
+    """The ``Outgoing`` of a unit of work that must not emit anything."""
+    raise TypeError(f"this unit of work sends no messages, yet was asked to emit {event!r}")
+
 
 class UnitOfWork:
     """Base of each service's unit of work; subclasses add their repositories in ``__init__``.
 
-    Nothing is sent until the transaction commits: ``publish`` only adds an outbox row.
+    Nothing is sent until the transaction commits: ``emit`` and ``send`` only add outbox rows.
+    A unit of work opened for an incoming message (``replying_to``) answers in its conversation:
+    what it emits carries that message's correlation id, and its id as the causation id.
     """
 
-    def __init__(self, session: AsyncSession, outbox: Outbox, source: str) -> None:
+    def __init__(
+        self,
+        session: AsyncSession,
+        outbox: Outbox,
+        source: str,
+        *,
+        outgoing: Outgoing = no_outgoing,
+        replying_to: Envelope | None = None,
+    ) -> None:
         self.session = session
         self.outbox = outbox
         self.source = source
+        self.outgoing = outgoing
+        self.replying_to = replying_to
         self.published: list[Envelope] = []
 
-    async def publish(
-        self,
-        subject: str,
-        type: str,
-        data: dict[str, Any],
-        *,
-        correlation_id: str,
-        causation_id: str | None = None,
-        version: int = 1,
-        aggregate_key: str | None = None,
-    ) -> Envelope:
-        """Queue a message for ``subject``; it is delivered after (and only if) the commit."""
-        envelope = self._envelope(type, version, data, correlation_id, causation_id)
-        await self.outbox.add(self.session, subject, envelope, aggregate_key=aggregate_key)
-        self.published.append(envelope)
-        return envelope
+    async def emit(
+        self, events: Iterable[Any], *, correlation_id: str | None = None
+    ) -> list[Envelope]:
+        """Queue the message announcing each of ``events``, in order, with one outbox insert.
+
+        ``correlation_id`` names the conversation; it defaults to that of the message this unit
+        of work replies to.
+        """
+        messages = [self.outgoing(event) for event in events]
+        if not messages:
+            return []
+        incoming = self.replying_to
+        if correlation_id is None:
+            if incoming is None:
+                raise ValueError("emit needs a correlation_id outside a reply to a message")
+            correlation_id = incoming.correlation_id
+        causation_id = incoming.id if incoming is not None else None
+        return await self.send_many(
+            messages, correlation_id=correlation_id, causation_id=causation_id
+        )
 
     async def send(
         self,

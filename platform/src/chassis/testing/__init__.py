@@ -1,13 +1,17 @@
-"""Test helpers: a real nats-server, throwaway databases, and the pytest plugin using them."""
+"""Test helpers: a real nats-server, throwaway databases, a probe that sends a service messages
+and reads its answers, and the pytest plugin using them."""
 
 from chassis.embedded_nats import NatsServer, free_port, nats_server_binary
 from chassis.testing.databases import MODE_ENV, PostgresSandbox, selected_db_mode, sqlite_url
+from chassis.testing.messaging import MessageProbe, Received
 from chassis.testing.waiting import eventually
 
 __all__ = [
     "MODE_ENV",
+    "MessageProbe",
     "NatsServer",
     "PostgresSandbox",
+    "Received",
     "eventually",
     "free_port",
     "nats_server_binary",
