@@ -12,6 +12,7 @@ import sys
 from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any, TypeVar
+from urllib.parse import urlsplit, urlunsplit
 
 from chassis.migrations import upgrade
 from chassis.settings import ConfigError, ServiceSettings
@@ -19,6 +20,7 @@ from fastapi import FastAPI
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
+log = logging.getLogger("chassis.service")
 S = TypeVar("S", bound=ServiceSettings)
 ExtraCommand = Callable[[Any], Coroutine[Any, Any, None]]
 
@@ -52,6 +54,10 @@ def run_service_cli(
     except ConfigError as error:
         print(f"{name}: configuration error: {error}", file=sys.stderr)
         raise SystemExit(2) from None
+    # Say first where this process connects: a default that reaches someone else's server
+    # (another NATS on 127.0.0.1:4222, say) should be seen, not guessed.
+    for line in where_it_connects(settings):
+        log.info("%s", line)
 
     if args.command in {"migrate", "serve"} and (args.command == "migrate" or args.migrate):
         try:
@@ -71,6 +77,25 @@ def run_service_cli(
         )
     elif args.command in extra:
         asyncio.run(extra[args.command][1](settings))
+
+
+def where_it_connects(settings: ServiceSettings) -> list[str]:
+    """The database and NATS a service uses, passwords masked, each with its variable."""
+    database = make_url(settings.database_url).render_as_string(hide_password=True)
+    nats = ",".join(_mask_nats(server) for server in settings.nats_url.split(","))
+    user = f" as user {settings.nats_user}" if settings.nats_user else ""
+    return [
+        f"database {database} ({settings.env_name('database_url')})",
+        f"NATS {nats}{user} ({settings.env_name('nats_url')})",
+    ]
+
+
+def _mask_nats(server: str) -> str:
+    parts = urlsplit(server.strip())
+    if parts.password is None:
+        return server.strip()
+    netloc = f"{parts.username}:***@{parts.hostname}" + (f":{parts.port}" if parts.port else "")
+    return urlunsplit(parts._replace(netloc=netloc))
 
 
 def _cannot_open(settings: ServiceSettings, error: BaseException) -> str:

@@ -17,6 +17,7 @@ on.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 from urllib.parse import urlsplit
@@ -24,7 +25,7 @@ from urllib.parse import urlsplit
 from chassis import naming
 from chassis.workspace import find_workspace_root
 from pydantic import Field, ValidationError, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
@@ -153,10 +154,15 @@ SettingsT = TypeVar("SettingsT", bound=ServiceSettings)
 def load_settings(settings_class: type[SettingsT], **overrides: Any) -> SettingsT:
     """Build settings from the environment (and ``overrides``), or raise a :class:`ConfigError`
     whose message names each offending environment variable."""
+    prefix = str(settings_class.model_config.get("env_prefix", ""))
     try:
         return settings_class(**overrides)
+    except SettingsError as error:
+        # A list or tuple setting whose value is not JSON fails before validation.
+        named = re.search(r'field "(\w+)"', str(error))
+        name = f"{prefix}{named.group(1)}".upper() if named else "a setting"
+        raise ConfigError(f"{name}: not a JSON list, e.g. [0.2, 1.0]") from None
     except ValidationError as error:
-        prefix = str(settings_class.model_config.get("env_prefix", ""))
         problems = []
         for item in error.errors():
             field = str(item["loc"][0]) if item["loc"] else "?"
