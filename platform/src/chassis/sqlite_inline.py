@@ -122,7 +122,8 @@ class InlineConnection:
 
     def __init__(self, connection: sqlite3.Connection, busy_timeout_s: float) -> None:
         self._conn = connection
-        # SQLAlchemy's adapter checks ``_connection`` to know the connection is still open.
+        # SQLAlchemy's adapter checks ``_connection`` to know the connection is still open: it
+        # has no public way to ask (ADR 0018; tests/test_sqlite_inline_driver.py pins it).
         self._connection: sqlite3.Connection | None = connection
         self._busy_timeout_s = busy_timeout_s
 
