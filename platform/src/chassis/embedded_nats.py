@@ -16,6 +16,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+from chassis.processes import dies_with_parent
+
 
 def free_port() -> int:
     """A TCP port on 127.0.0.1 that nothing listens on right now."""
@@ -87,7 +89,11 @@ class NatsServer:
             command += ["-c", str(self.config_file)]
         log = open(self.log_file, "ab")  # noqa: SIM115 - the child process owns it
         self._process = subprocess.Popen(
-            command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            command,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            preexec_fn=dies_with_parent(),  # no orphan server holding its port
         )
         log.close()
         self._wait_healthy(timeout)
