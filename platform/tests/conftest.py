@@ -3,11 +3,21 @@
 from __future__ import annotations
 
 import asyncio
+import importlib
 import sys
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
-import pytest
+# Keep this first. From the workspace root (`pytest` typed there or in platform/, `pytest
+# platform`) pytest names this module `platform.tests.conftest` after its path and, the standard
+# library's `platform` being no package, has just put this folder in sys.modules in its place;
+# nats, SQLAlchemy, asyncpg and aiohttp call platform.system() and the like. Put the real module
+# back before anything imports them.
+if not hasattr(sys.modules["platform"], "system"):
+    del sys.modules["platform"]
+    importlib.import_module("platform")
+
+import pytest  # noqa: E402
 
 # widget.py and widget_harness.py live here; the widget migrations import widget too.
 sys.path.insert(0, str(Path(__file__).parent))

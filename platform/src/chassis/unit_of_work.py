@@ -57,12 +57,17 @@ class UnitOfWork:
         self.published: list[Envelope] = []
 
     async def emit(
-        self, events: Iterable[Any], *, correlation_id: str | None = None
+        self,
+        events: Iterable[Any],
+        *,
+        correlation_id: str | None = None,
+        causation_id: str | None = None,
     ) -> list[Envelope]:
         """Queue the message announcing each of ``events``, in order, with one outbox insert.
 
-        ``correlation_id`` names the conversation; it defaults to that of the message this unit
-        of work replies to.
+        ``correlation_id`` names the conversation and ``causation_id`` the message that caused
+        this one; both default to those of the message this unit of work replies to (an answer
+        given later, from stored ids, passes them).
         """
         messages = [self.outgoing(event) for event in events]
         if not messages:
@@ -72,7 +77,8 @@ class UnitOfWork:
             if incoming is None:
                 raise ValueError("emit needs a correlation_id outside a reply to a message")
             correlation_id = incoming.correlation_id
-        causation_id = incoming.id if incoming is not None else None
+        if causation_id is None and incoming is not None:
+            causation_id = incoming.id
         return await self.send_many(
             messages, correlation_id=correlation_id, causation_id=causation_id
         )

@@ -5,17 +5,15 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
-import nats
 import pytest
-from chassis import Contract, Envelope
+from chassis import Clock, Contract, Envelope, utcnow
 from chassis.migrations import upgrade
-from chassis.testing import NatsServer, eventually
+from chassis.testing import ManualClock, MessageProbe, NatsServer, Received
 from fastapi import FastAPI
-from nats.aio.msg import Msg
-from nats.js.api import DeliverPolicy
 
 from inventory.bootstrap import MIGRATIONS_DIR, InventoryService
 from inventory.config import InventorySettings
@@ -38,9 +36,22 @@ async def migrated(settings: InventorySettings) -> InventorySettings:
 
 
 @pytest.fixture
-async def app(migrated: InventorySettings) -> AsyncIterator[FastAPI]:
+def manual_clock() -> ManualClock:
+    """A clock standing at noon on 2026-01-01 (a past day: housekeeping prunes nothing)."""
+    return ManualClock(datetime(2026, 1, 1, 12, tzinfo=UTC))
+
+
+@pytest.fixture
+def clock() -> Clock:
+    """The service's clock: the real one. A test module that sets the time overrides this
+    fixture (returning ``manual_clock``, say)."""
+    return utcnow
+
+
+@pytest.fixture
+async def app(migrated: InventorySettings, clock: Clock) -> AsyncIterator[FastAPI]:
     """The app with its lifespan running (relay and consumers)."""
-    app = create_app(migrated)
+    app = create_app(migrated, clock=clock)
     async with app.router.lifespan_context(app):
         yield app
 
@@ -60,69 +71,43 @@ def service(app: FastAPI) -> InventoryService:
     return service
 
 
-async def broker_ready(client: httpx.AsyncClient) -> bool:
-    """True once the service is connected to NATS (so its INVENTORY stream exists)."""
-    response = await client.get("/health/ready")
-    return response.status_code == 200 and response.json()["status"] == "ready"
+class Saga:
+    """Plays the checkout saga through the chassis's :class:`MessageProbe`: sends stock
+    commands correlated by their order id, and reads inventory's answers."""
 
-
-class Bus:
-    """Plays the checkout saga: publishes stock commands into INVENTORY as envelopes and
-    collects every answer inventory publishes on ``inventory.evt.>``."""
-
-    def __init__(self, connection: nats.NATS) -> None:
-        self.js = connection.jetstream()
-        self.answers: list[tuple[str, Envelope]] = []
-
-    async def listen(self) -> None:
-        async def collect(message: Msg) -> None:
-            self.answers.append((message.subject, Envelope.parse(message.data)))
-
-        await self.js.subscribe(
-            "inventory.evt.>", cb=collect, deliver_policy=DeliverPolicy.ALL, ordered_consumer=True
-        )
+    def __init__(self, probe: MessageProbe) -> None:
+        self.probe = probe
 
     async def send(
         self, contract: Contract[Any], data: dict[str, Any], *, envelope: Envelope | None = None
     ) -> Envelope:
-        """Publish a command (a new envelope unless one is given) on the contract's subject."""
-        envelope = envelope or Envelope(
-            type=contract.type,
-            source="orders",
-            correlation_id=str(data["order_id"]),
-            schema_version=contract.version,
-            data=data,
+        """Publish a command (a new envelope unless one is given) on the contract's subject.
+
+        Without broker dedupe, so a re-sent envelope is stored again and what is tested is the
+        consumer's own idempotency.
+        """
+        correlation_id = envelope.correlation_id if envelope else str(data["order_id"])
+        return await self.probe.send(
+            contract, data, correlation_id=correlation_id, envelope=envelope, broker_dedupe=False
         )
-        headers = envelope.headers()
-        # Without the message id JetStream stores a re-sent envelope again (no broker dedupe),
-        # so what is tested is the consumer's own idempotency.
-        headers.pop("Nats-Msg-Id")
-        await self.js.publish(contract.subject, envelope.body(), headers=headers)
-        return envelope
 
-    def answers_to(self, command: Envelope) -> list[tuple[str, Envelope]]:
-        return [(s, e) for s, e in self.answers if e.causation_id == command.id]
+    def answers_to(self, command: Envelope) -> list[Received]:
+        return self.probe.answers_to(command)
 
-    async def answer(self, command: Envelope) -> tuple[str, Envelope]:
+    async def answer(self, command: Envelope) -> Received:
         """Wait for the (first) answer to ``command``: its subject and its envelope."""
-        await eventually(lambda: self.answers_to(command))
-        return self.answers_to(command)[0]
+        return await self.probe.answer(command)
 
-    async def request(self, contract: Contract[Any], data: dict[str, Any]) -> tuple[str, Envelope]:
+    async def request(self, contract: Contract[Any], data: dict[str, Any]) -> Received:
         """Send a command and wait for its answer."""
         return await self.answer(await self.send(contract, data))
 
 
 @pytest.fixture
-async def bus(client: httpx.AsyncClient, migrated: InventorySettings) -> AsyncIterator[Bus]:
-    await eventually(lambda: broker_ready(client))
-    connection = await nats.connect(migrated.nats_url)
-    try:
-        bus = Bus(connection)
-        await bus.listen()
-        yield bus
-    finally:
-        await connection.close()
+async def saga(app: FastAPI, migrated: InventorySettings) -> AsyncIterator[Saga]:
+    async with MessageProbe(migrated.nats_url, source="orders") as probe:
+        await probe.follow("inventory.evt.>")
+        yield Saga(probe)
 
 
 class Catalog:

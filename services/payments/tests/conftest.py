@@ -1,26 +1,25 @@
 """Fixtures for payments's tests: its own fresh database (SQLite, or PostgreSQL in Postgres
-mode) and a real nats-server, both from the chassis's pytest plugin."""
+mode) and a real nats-server, both from the chassis's pytest plugin; the service's clock; and
+the saga's side of the conversation, through the chassis's MessageProbe."""
 
 from __future__ import annotations
 
 import asyncio
-import sys
+import itertools
 from collections.abc import AsyncIterator, Callable
-from pathlib import Path
+from datetime import UTC, datetime
 
 import httpx
 import pytest
+from chassis import Clock, Envelope, utcnow
+from chassis.migrations import upgrade
+from chassis.testing import ManualClock, MessageProbe, NatsServer
+from fastapi import FastAPI
 
-# payments_harness.py lives here (pytest's importlib mode does not put test folders on the path).
-sys.path.insert(0, str(Path(__file__).parent))
-
-from chassis.migrations import upgrade  # noqa: E402
-from chassis.testing import NatsServer  # noqa: E402
-from payments_harness import PaymentsCaller  # noqa: E402
-
-from payments.bootstrap import MIGRATIONS_DIR  # noqa: E402
-from payments.config import PaymentsSettings  # noqa: E402
-from payments.main import create_app  # noqa: E402
+from payments.bootstrap import MIGRATIONS_DIR
+from payments.config import PaymentsSettings
+from payments.main import create_app
+from payments.messaging import contracts
 
 # Short enough for a test to wait for, long enough for a refund to arrive before it passes.
 SLOW_DELAY_S = 1.5
@@ -45,23 +44,71 @@ async def migrated(settings: PaymentsSettings) -> PaymentsSettings:
 
 
 @pytest.fixture
-async def client(migrated: PaymentsSettings) -> AsyncIterator[httpx.AsyncClient]:
-    """The app with its lifespan running (relay, consumer, settler), called in-process."""
-    app = create_app(migrated)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-            yield client
+def manual_clock() -> ManualClock:
+    """A clock standing at noon on 2026-01-01 (a past day: housekeeping prunes nothing)."""
+    return ManualClock(datetime(2026, 1, 1, 12, tzinfo=UTC))
 
 
 @pytest.fixture
-async def caller(
-    client: httpx.AsyncClient, migrated: PaymentsSettings
-) -> AsyncIterator[PaymentsCaller]:
-    """A saga-like caller of the running service, over the real broker."""
-    caller = PaymentsCaller(migrated.nats_url, migrated.stream_name)
-    await caller.start()
-    try:
-        yield caller
-    finally:
-        await caller.close()
+def clock() -> Clock:
+    """The service's clock: the real one. A test module that sets the time overrides this
+    fixture (returning ``manual_clock``, say)."""
+    return utcnow
+
+
+@pytest.fixture
+async def app(migrated: PaymentsSettings, clock: Clock) -> AsyncIterator[FastAPI]:
+    """The app with its lifespan running (relay, consumer, settler)."""
+    app = create_app(migrated, clock=clock)
+    async with app.router.lifespan_context(app):
+        yield app
+
+
+@pytest.fixture
+async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    """The running app, called in-process."""
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        yield client
+
+
+class Saga:
+    """Plays the orders saga against payments through the chassis's :class:`MessageProbe`:
+    sends charge and refund commands correlated by their order id, and reads the replies."""
+
+    def __init__(self, probe: MessageProbe) -> None:
+        self.probe = probe
+        self._barriers = itertools.count()
+
+    async def charge(self, order_id: str, amount_cents: int, token: str = "tok_visa") -> Envelope:
+        payload = contracts.ChargeV1(
+            order_id=order_id, amount_cents=amount_cents, payment_token=token
+        )
+        return await self.probe.send(contracts.CHARGE, payload, correlation_id=order_id)
+
+    async def refund(self, order_id: str, reason: str = "order rejected") -> Envelope:
+        payload = contracts.RefundV1(order_id=order_id, reason=reason)
+        return await self.probe.send(contracts.REFUND, payload, correlation_id=order_id)
+
+    def replies(self, order_id: str) -> list[Envelope]:
+        """The replies for an order so far, in publication order."""
+        return self.probe.of(order_id)
+
+    async def wait_for(self, order_id: str, count: int = 1) -> list[Envelope]:
+        """Wait until at least ``count`` replies for the order have arrived; return them all."""
+        return await self.probe.wait_for(order_id, count)
+
+    async def barrier(self) -> None:
+        """Wait until every command sent so far was handled: the consumer handles commands in
+        order, so once a fresh order's charge is answered, all earlier ones were too."""
+        order_id = f"barrier-{next(self._barriers)}"
+        await self.charge(order_id, 1)
+        await self.wait_for(order_id)
+
+
+@pytest.fixture
+async def saga(client: httpx.AsyncClient, migrated: PaymentsSettings) -> AsyncIterator[Saga]:
+    """The saga's side of the conversation with the running service, over the real broker."""
+    async with MessageProbe(migrated.nats_url, source="orders") as probe:
+        await probe.follow("payments.evt.>")
+        yield Saga(probe)

@@ -2,12 +2,14 @@
 and reads its answers, and the pytest plugin using them."""
 
 from chassis.embedded_nats import NatsServer, free_port, nats_server_binary
+from chassis.testing.clock import ManualClock
 from chassis.testing.databases import MODE_ENV, PostgresSandbox, selected_db_mode, sqlite_url
 from chassis.testing.messaging import MessageProbe, Received
 from chassis.testing.waiting import eventually
 
 __all__ = [
     "MODE_ENV",
+    "ManualClock",
     "MessageProbe",
     "NatsServer",
     "PostgresSandbox",

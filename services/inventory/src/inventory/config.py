@@ -1,17 +1,15 @@
-"""Settings of inventory: each is read from INVENTORY_<NAME>."""
+"""Settings of inventory: each is read from INVENTORY_<NAME> (the prefix follows from the name)."""
 
 from typing import ClassVar
 
-from chassis import ServiceSettings, load_settings, service_config
+from chassis import ServiceSettings, load_settings
 
 
 class InventorySettings(ServiceSettings):
-    """Everything ServiceSettings reads, plus what this service adds."""
+    """Everything ServiceSettings reads; inventory adds nothing of its own. Its port lives in
+    its record (``[tool.mkservice]`` in pyproject.toml): the stack sets INVENTORY_PORT from it."""
 
-    model_config = service_config("INVENTORY_")
     service_name: ClassVar[str] = "inventory"
-
-    port: int = 8002
 
 
 def load() -> InventorySettings:

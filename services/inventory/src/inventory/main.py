@@ -1,6 +1,6 @@
-"""``create_app(settings)``: the FastAPI application of inventory."""
+"""``create_app(settings, *, clock)``: the FastAPI application of inventory."""
 
-from chassis import create_service_app
+from chassis import Clock, create_service_app, utcnow
 from fastapi import FastAPI
 
 from inventory.api import routes
@@ -8,10 +8,12 @@ from inventory.bootstrap import bootstrap
 from inventory.config import InventorySettings, load
 
 
-def create_app(settings: InventorySettings | None = None) -> FastAPI:
+def create_app(settings: InventorySettings | None = None, *, clock: Clock = utcnow) -> FastAPI:
     """The app: products and reservations API, health endpoints, and (in its lifespan) the
-    outbox relay and the stock-command consumer."""
-    service = bootstrap(settings or load())
+    outbox relay and the stock-command consumer. ``clock`` is the time the service reads."""
+    service = bootstrap(settings or load(), clock=clock)
     app = create_service_app(service.runtime, title="inventory", routers=routes.routers)
     app.state.service = service
+    app.state.unit_of_work = service.unit_of_work
+    app.state.clock = service.runtime.clock
     return app

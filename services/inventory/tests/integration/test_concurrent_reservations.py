@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING
 
+from chassis import Envelope, Incoming, utcnow
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 
@@ -18,14 +19,14 @@ from inventory.messaging import contracts as c
 from inventory.service_layer import handlers
 
 if TYPE_CHECKING:
-    from tests.conftest import Bus, Catalog
+    from tests.conftest import Catalog, Saga
 
 ORDERS = 20
 UNITS = 5
 
 
 async def test_twenty_orders_for_the_last_five_units_through_two_instances_reserve_five(
-    bus: Bus, catalog: Catalog, migrated: InventorySettings
+    saga: Saga, catalog: Catalog, migrated: InventorySettings
 ) -> None:
     """A second instance of the service shares the database and the durable consumer, so the
     commands are split between two consumers that apply them at the same time."""
@@ -34,14 +35,14 @@ async def test_twenty_orders_for_the_last_five_units_through_two_instances_reser
     async with second.router.lifespan_context(second):
         commands = await asyncio.gather(
             *(
-                bus.send(
+                saga.send(
                     c.RESERVE_STOCK,
                     {"order_id": f"o-{n}", "lines": [{"sku": "sku-last", "quantity": 1}]},
                 )
                 for n in range(ORDERS)
             )
         )
-        answers = [answer for _, answer in await asyncio.gather(*map(bus.answer, commands))]
+        answers = [item.envelope for item in await asyncio.gather(*map(saga.answer, commands))]
 
     kinds = [answer.type for answer in answers]
     assert kinds.count("inventory.stock-reserved") == UNITS
@@ -61,9 +62,12 @@ async def test_parallel_transactions_never_reserve_more_than_the_stock(
     await catalog.add("sku-last", stock=UNITS)
 
     async def reserve(order_id: str) -> object:
-        async with service.unit_of_work() as uow:
+        # As the consumer applies a command: in a unit of work answering its envelope.
+        envelope = Envelope(type=c.RESERVE_STOCK.type, source="orders", correlation_id=order_id)
+        async with service.runtime.database.transaction() as session:
+            uow = service.unit_of_work_for(Incoming(envelope, session))
             command = ReserveStock(order_id, (StockLine("sku-last", 1),))
-            return await handlers.reserve_stock(command, uow)
+            return await handlers.reserve_stock(command, uow, now=utcnow())
 
     answers = await asyncio.gather(*(reserve(f"o-{n}") for n in range(ORDERS)))
 

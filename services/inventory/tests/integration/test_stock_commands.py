@@ -12,7 +12,7 @@ from nats.js.errors import NotFoundError
 from inventory.messaging import contracts as c
 
 if TYPE_CHECKING:
-    from tests.conftest import Bus, Catalog
+    from tests.conftest import Catalog, Saga
 
 
 def reserve(order_id: str, **lines: int) -> dict[str, object]:
@@ -22,14 +22,17 @@ def reserve(order_id: str, **lines: int) -> dict[str, object]:
     }
 
 
-async def test_reserves_stock_and_answers_with_prices_and_total(bus: Bus, catalog: Catalog) -> None:
+async def test_reserves_stock_and_answers_with_prices_and_total(
+    saga: Saga, catalog: Catalog
+) -> None:
     await catalog.add("sku-lamp", stock=5, price_cents=3900)
     await catalog.add("sku-mug", stock=3, price_cents=1200)
 
-    command = await bus.send(c.RESERVE_STOCK, reserve("o-1", lamp=2, mug=1))
-    subject, answer = await bus.answer(command)
+    command = await saga.send(c.RESERVE_STOCK, reserve("o-1", lamp=2, mug=1))
+    received = await saga.answer(command)
+    answer = received.envelope
 
-    assert subject == "inventory.evt.stock-reserved"
+    assert received.subject == "inventory.evt.stock-reserved"
     assert (answer.type, answer.source, answer.schema_version) == (
         "inventory.stock-reserved",
         "inventory",
@@ -51,45 +54,45 @@ async def test_reserves_stock_and_answers_with_prices_and_total(bus: Bus, catalo
 
 
 async def test_the_same_order_reserved_twice_holds_stock_once_and_answers_twice_the_same(
-    bus: Bus, catalog: Catalog
+    saga: Saga, catalog: Catalog
 ) -> None:
     """Two different commands (two envelope ids) for one order: one reservation, and two
     answers whose data is identical (each caused by its own command)."""
     await catalog.add("sku-lamp", stock=5)
-    first = await bus.send(c.RESERVE_STOCK, reserve("o-1", lamp=2))
-    second = await bus.send(c.RESERVE_STOCK, reserve("o-1", lamp=2))
+    first = await saga.send(c.RESERVE_STOCK, reserve("o-1", lamp=2))
+    second = await saga.send(c.RESERVE_STOCK, reserve("o-1", lamp=2))
 
-    (_, one), (_, two) = await bus.answer(first), await bus.answer(second)
+    one, two = (await saga.answer(first)).envelope, (await saga.answer(second)).envelope
     assert one.type == two.type == "inventory.stock-reserved"
     assert one.data == two.data
     assert await catalog.stock("sku-lamp") == (3, 2, 0)
 
 
 async def test_a_redelivered_command_is_applied_and_answered_once(
-    bus: Bus, catalog: Catalog
+    saga: Saga, catalog: Catalog
 ) -> None:
     """The SAME envelope stored twice in the stream: the inbox drops the second delivery, so
     there is exactly one answer to it."""
     await catalog.add("sku-lamp", stock=5)
-    command = await bus.send(c.RESERVE_STOCK, reserve("o-1", lamp=1))
-    await bus.send(c.RESERVE_STOCK, {}, envelope=command)
+    command = await saga.send(c.RESERVE_STOCK, reserve("o-1", lamp=1))
+    await saga.send(c.RESERVE_STOCK, {}, envelope=command)
     # A later command of the same order is answered after anything the duplicate caused
     # (one consumer, in stream order; one order's answers are published in order).
-    await bus.request(c.RESERVE_STOCK, reserve("o-1", lamp=1))
+    await saga.request(c.RESERVE_STOCK, reserve("o-1", lamp=1))
 
-    assert len(bus.answers_to(command)) == 1
+    assert len(saga.answers_to(command)) == 1
     assert await catalog.stock("sku-lamp") == (4, 1, 0)
 
 
 async def test_rejects_an_order_out_of_stock_and_changes_nothing(
-    bus: Bus, catalog: Catalog
+    saga: Saga, catalog: Catalog
 ) -> None:
     await catalog.add("sku-lamp", stock=5)
     await catalog.add("sku-last", stock=1)
 
-    subject, answer = await bus.request(c.RESERVE_STOCK, reserve("o-1", lamp=1, last=2))
-    assert subject == "inventory.evt.stock-rejected"
-    assert answer.data == {
+    rejected = await saga.request(c.RESERVE_STOCK, reserve("o-1", lamp=1, last=2))
+    assert rejected.subject == "inventory.evt.stock-rejected"
+    assert rejected.envelope.data == {
         "order_id": "o-1",
         "reason": "out of stock",
         "unavailable": [{"sku": "sku-last", "requested": 2, "available": 1}],
@@ -98,20 +101,23 @@ async def test_rejects_an_order_out_of_stock_and_changes_nothing(
     assert await catalog.stock("sku-last") == (1, 0, 0)
     assert (await catalog.client.get("/reservations/o-1")).status_code == 404
 
-    _, unknown = await bus.request(c.RESERVE_STOCK, reserve("o-2", nope=1))
-    assert unknown.data["reason"] == "unknown sku"
+    unknown = await saga.request(c.RESERVE_STOCK, reserve("o-2", nope=1))
+    assert unknown.envelope.data["reason"] == "unknown sku"
 
 
-async def test_releases_stock_when_the_saga_compensates(bus: Bus, catalog: Catalog) -> None:
+async def test_releases_stock_when_the_saga_compensates(saga: Saga, catalog: Catalog) -> None:
     await catalog.add("sku-lamp", stock=5)
-    await bus.request(c.RESERVE_STOCK, reserve("o-1", lamp=2))
+    await saga.request(c.RESERVE_STOCK, reserve("o-1", lamp=2))
 
     release = {"order_id": "o-1", "reason": "card declined"}
-    subject, answer = await bus.request(c.RELEASE_STOCK, release)
-    assert (subject, answer.data) == ("inventory.evt.stock-released", {"order_id": "o-1"})
+    released = await saga.request(c.RELEASE_STOCK, release)
+    assert (released.subject, released.envelope.data) == (
+        "inventory.evt.stock-released",
+        {"order_id": "o-1"},
+    )
     assert await catalog.stock("sku-lamp") == (5, 0, 0)
-    _, again = await bus.request(c.RELEASE_STOCK, release)
-    assert again.type == "inventory.stock-released"
+    again = await saga.request(c.RELEASE_STOCK, release)
+    assert again.envelope.type == "inventory.stock-released"
     assert await catalog.stock("sku-lamp") == (5, 0, 0)
 
     reservation = (await catalog.client.get("/reservations/o-1")).json()
@@ -119,13 +125,13 @@ async def test_releases_stock_when_the_saga_compensates(bus: Bus, catalog: Catal
 
 
 async def test_a_reserve_after_a_release_of_an_unknown_order_is_rejected_as_released(
-    bus: Bus, catalog: Catalog
+    saga: Saga, catalog: Catalog
 ) -> None:
     await catalog.add("sku-lamp", stock=5)
-    _, released = await bus.request(c.RELEASE_STOCK, {"order_id": "o-1", "reason": "timeout"})
-    assert released.type == "inventory.stock-released"
+    released = await saga.request(c.RELEASE_STOCK, {"order_id": "o-1", "reason": "timeout"})
+    assert released.envelope.type == "inventory.stock-released"
 
-    _, late = await bus.request(c.RESERVE_STOCK, reserve("o-1", lamp=1))
+    late = (await saga.request(c.RESERVE_STOCK, reserve("o-1", lamp=1))).envelope
     assert late.type == "inventory.stock-rejected"
     assert late.data == {"order_id": "o-1", "reason": "released", "unavailable": []}
     assert await catalog.stock("sku-lamp") == (5, 0, 0)
@@ -133,43 +139,48 @@ async def test_a_reserve_after_a_release_of_an_unknown_order_is_rejected_as_rele
     assert (tombstone["status"], tombstone["lines"]) == ("RELEASED", [])
 
 
-async def test_commit_moves_reserved_stock_to_sold(bus: Bus, catalog: Catalog) -> None:
+async def test_commit_moves_reserved_stock_to_sold(saga: Saga, catalog: Catalog) -> None:
     await catalog.add("sku-lamp", stock=5)
-    await bus.request(c.RESERVE_STOCK, reserve("o-1", lamp=2))
+    await saga.request(c.RESERVE_STOCK, reserve("o-1", lamp=2))
 
-    subject, answer = await bus.request(c.COMMIT_STOCK, {"order_id": "o-1"})
-    assert (subject, answer.data) == ("inventory.evt.stock-committed", {"order_id": "o-1"})
+    committed = await saga.request(c.COMMIT_STOCK, {"order_id": "o-1"})
+    assert (committed.subject, committed.envelope.data) == (
+        "inventory.evt.stock-committed",
+        {"order_id": "o-1"},
+    )
     assert await catalog.stock("sku-lamp") == (3, 0, 2)
-    _, again = await bus.request(c.COMMIT_STOCK, {"order_id": "o-1"})
-    assert again.type == "inventory.stock-committed"
+    again = await saga.request(c.COMMIT_STOCK, {"order_id": "o-1"})
+    assert again.envelope.type == "inventory.stock-committed"
     assert await catalog.stock("sku-lamp") == (3, 0, 2)
     assert (await catalog.client.get("/reservations/o-1")).json()["status"] == "COMMITTED"
 
 
-async def test_a_commit_after_release_is_answered_with_nothing(bus: Bus, catalog: Catalog) -> None:
+async def test_a_commit_after_release_is_answered_with_nothing(
+    saga: Saga, catalog: Catalog
+) -> None:
     await catalog.add("sku-lamp", stock=5)
-    await bus.request(c.RESERVE_STOCK, reserve("o-1", lamp=2))
-    await bus.request(c.RELEASE_STOCK, {"order_id": "o-1", "reason": "declined"})
+    await saga.request(c.RESERVE_STOCK, reserve("o-1", lamp=2))
+    await saga.request(c.RELEASE_STOCK, {"order_id": "o-1", "reason": "declined"})
 
-    commit = await bus.send(c.COMMIT_STOCK, {"order_id": "o-1"})
-    await bus.request(c.RELEASE_STOCK, {"order_id": "o-1", "reason": "probe"})
-    assert bus.answers_to(commit) == []
+    commit = await saga.send(c.COMMIT_STOCK, {"order_id": "o-1"})
+    await saga.request(c.RELEASE_STOCK, {"order_id": "o-1", "reason": "probe"})
+    assert saga.answers_to(commit) == []
     assert await catalog.stock("sku-lamp") == (5, 0, 0)
 
 
 async def test_a_command_breaking_its_contract_is_parked_and_changes_nothing(
-    bus: Bus, catalog: Catalog
+    saga: Saga, catalog: Catalog
 ) -> None:
     await catalog.add("sku-lamp", stock=5)
-    command = await bus.send(c.RESERVE_STOCK, reserve("o-1", lamp=0))
+    command = await saga.send(c.RESERVE_STOCK, reserve("o-1", lamp=0))
 
     async def parked() -> Envelope | None:
         try:
-            message = await bus.js.get_last_msg("INVENTORY", "inventory.dlq.commands")
+            message = await saga.probe.js.get_last_msg("INVENTORY", "inventory.dlq.commands")
         except NotFoundError:
             return None
         return Envelope.parse(message.data or b"")
 
     assert await eventually(parked) == command
-    assert bus.answers_to(command) == []
+    assert saga.answers_to(command) == []
     assert await catalog.stock("sku-lamp") == (5, 0, 0)

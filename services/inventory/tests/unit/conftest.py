@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Iterable
+from datetime import datetime
 
 import pytest
 
-from inventory.domain import Product, ProductExists, Reservation, ReservedLine
+from inventory.domain import Event, Product, ProductExists, Reservation, ReservedLine
 
 
 class FakeProducts:
@@ -56,22 +57,31 @@ class FakeProducts:
 class FakeReservations:
     def __init__(self) -> None:
         self.items: dict[str, Reservation] = {}
+        # When each reservation was last written.
+        self.written_at: dict[str, datetime] = {}
 
     async def get(self, order_id: str, *, for_update: bool = False) -> Reservation | None:
         return copy.deepcopy(self.items.get(order_id))
 
-    async def add(self, reservation: Reservation) -> None:
+    async def add(self, reservation: Reservation, *, now: datetime) -> None:
         assert reservation.order_id not in self.items, "primary key violated"
         self.items[reservation.order_id] = copy.deepcopy(reservation)
+        self.written_at[reservation.order_id] = now
 
-    async def save(self, reservation: Reservation) -> None:
+    async def save(self, reservation: Reservation, *, now: datetime) -> None:
         self.items[reservation.order_id] = copy.deepcopy(reservation)
+        self.written_at[reservation.order_id] = now
 
 
 class FakeUnitOfWork:
     def __init__(self) -> None:
         self.products = FakeProducts()
         self.reservations = FakeReservations()
+        # The events emitted, in order: what the outbox would announce.
+        self.emitted: list[Event] = []
+
+    async def emit(self, events: Iterable[Event], *, correlation_id: str | None = None) -> None:
+        self.emitted.extend(events)
 
     def stock(self, sku: str) -> tuple[int, int, int]:
         product = self.products.items[sku]

@@ -1,18 +1,18 @@
-"""Settings of payments: each is read from PAYMENTS_<NAME>."""
+"""Settings of payments: each is read from PAYMENTS_<NAME> (the prefix follows from the name)."""
 
 from typing import ClassVar
 
-from chassis import ServiceSettings, load_settings, service_config
+from chassis import ServiceSettings, load_settings
 from pydantic import Field
 
 
 class PaymentsSettings(ServiceSettings):
-    """Everything ServiceSettings reads, plus the simulated gateway and its settler."""
+    """Everything ServiceSettings reads, plus the simulated gateway and its settler. Its port
+    lives in its record (``[tool.mkservice]`` in pyproject.toml): the stack sets PAYMENTS_PORT
+    from it."""
 
-    model_config = service_config("PAYMENTS_")
     service_name: ClassVar[str] = "payments"
 
-    port: int = 8003
     # A charge above this many cents is declined (`amount over limit`).
     gateway_limit_cents: int = Field(default=100_000, ge=0)
     # tok_slow settles after this long: longer than the saga's payment deadline by default.

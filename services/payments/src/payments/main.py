@@ -1,6 +1,6 @@
-"""``create_app(settings)``: the FastAPI application of payments."""
+"""``create_app(settings, *, clock)``: the FastAPI application of payments."""
 
-from chassis import create_service_app
+from chassis import Clock, create_service_app, utcnow
 from fastapi import FastAPI
 
 from payments.api import routes
@@ -8,14 +8,12 @@ from payments.bootstrap import bootstrap
 from payments.config import PaymentsSettings, load
 
 
-def create_app(settings: PaymentsSettings | None = None) -> FastAPI:
-    """The app; its lifespan starts the relay, the commands consumer and the settler."""
-    service = bootstrap(settings or load())
-    app = create_service_app(
-        service.runtime,
-        title="payments",
-        routers=[routes.router],
-        on_startup=[service.start_settler],
-    )
+def create_app(settings: PaymentsSettings | None = None, *, clock: Clock = utcnow) -> FastAPI:
+    """The app; its lifespan starts the relay, the commands consumer and the settler.
+    ``clock`` is the time the service reads."""
+    service = bootstrap(settings or load(), clock=clock)
+    app = create_service_app(service.runtime, title="payments", routers=[routes.router])
     app.state.service = service
+    app.state.unit_of_work = service.unit_of_work
+    app.state.clock = service.runtime.clock
     return app

@@ -4,12 +4,15 @@ stream, addressed to the command, and an order is never charged twice."""
 from __future__ import annotations
 
 import asyncio
+from typing import TYPE_CHECKING
 
 import httpx
 import pytest
-from payments_harness import PaymentsCaller, new_order_id
 
 from payments.config import PaymentsSettings
+
+if TYPE_CHECKING:
+    from tests.conftest import Saga
 
 
 async def _payment(client: httpx.AsyncClient, order_id: str) -> dict[str, object]:
@@ -20,12 +23,12 @@ async def _payment(client: httpx.AsyncClient, order_id: str) -> dict[str, object
 
 
 async def test_charges_an_order_and_answers_charged_to_the_command(
-    caller: PaymentsCaller, client: httpx.AsyncClient
+    saga: Saga, client: httpx.AsyncClient
 ) -> None:
-    order_id = new_order_id()
-    command = await caller.charge(order_id, 2_500)
+    order_id = "order-1"
+    command = await saga.charge(order_id, 2_500)
 
-    [reply] = await caller.wait_for(order_id)
+    [reply] = await saga.wait_for(order_id)
     assert reply.type == "payments.charged"
     assert reply.source == "payments"
     assert reply.correlation_id == order_id
@@ -40,13 +43,13 @@ async def test_charges_an_order_and_answers_charged_to_the_command(
 
 
 async def test_a_duplicate_charge_charges_once_and_answers_the_same_payment(
-    caller: PaymentsCaller, client: httpx.AsyncClient
+    saga: Saga, client: httpx.AsyncClient
 ) -> None:
-    order_id = new_order_id()
-    first = await caller.charge(order_id, 2_500)
-    second = await caller.charge(order_id, 2_500)  # the same order, another message id
+    order_id = "order-1"
+    first = await saga.charge(order_id, 2_500)
+    second = await saga.charge(order_id, 2_500)  # the same order, another message id
 
-    replies = await caller.wait_for(order_id, count=2)
+    replies = await saga.wait_for(order_id, count=2)
     assert [reply.type for reply in replies] == ["payments.charged"] * 2
     assert [reply.causation_id for reply in replies] == [first.id, second.id]
     assert replies[0].data == replies[1].data
@@ -59,16 +62,16 @@ async def test_a_duplicate_charge_charges_once_and_answers_the_same_payment(
     [("tok_decline", 2_500, "card declined"), ("tok_visa", 100_001, "amount over limit")],
 )
 async def test_declines_by_the_gateway_rules(
-    caller: PaymentsCaller,
+    saga: Saga,
     client: httpx.AsyncClient,
     token: str,
     amount_cents: int,
     reason: str,
 ) -> None:
-    order_id = new_order_id()
-    command = await caller.charge(order_id, amount_cents, token)
+    order_id = "order-1"
+    command = await saga.charge(order_id, amount_cents, token)
 
-    [reply] = await caller.wait_for(order_id)
+    [reply] = await saga.wait_for(order_id)
     assert reply.type == "payments.declined"
     assert reply.causation_id == command.id
     assert reply.data == {"order_id": order_id, "reason": reason}
@@ -77,31 +80,31 @@ async def test_declines_by_the_gateway_rules(
 
 
 async def test_the_slow_token_stays_pending_then_settles_and_answers_once(
-    caller: PaymentsCaller, client: httpx.AsyncClient, migrated: PaymentsSettings
+    saga: Saga, client: httpx.AsyncClient, migrated: PaymentsSettings
 ) -> None:
-    order_id = new_order_id()
-    command = await caller.charge(order_id, 4_200, "tok_slow")
-    await caller.charge(order_id, 4_200, "tok_slow")  # a repeat while pending: no answer
-    await caller.barrier()
+    order_id = "order-1"
+    command = await saga.charge(order_id, 4_200, "tok_slow")
+    await saga.charge(order_id, 4_200, "tok_slow")  # a repeat while pending: no answer
+    await saga.barrier()
 
-    assert caller.replies(order_id) == []
+    assert saga.replies(order_id) == []
     assert (await _payment(client, order_id))["status"] == "PENDING"
 
-    [reply] = await caller.wait_for(order_id, timeout=migrated.gateway_slow_delay_s + 10)
+    [reply] = await saga.wait_for(order_id)
     assert reply.type == "payments.charged"
     assert reply.causation_id == command.id  # the settlement answers the charge that began it
     assert reply.data["amount_cents"] == 4_200
     assert (await _payment(client, order_id))["status"] == "CHARGED"
     await asyncio.sleep(5 * migrated.settle_poll_interval_s)
-    assert len(caller.replies(order_id)) == 1
+    assert len(saga.replies(order_id)) == 1
 
 
 async def test_the_slow_token_does_not_hold_up_the_commands_behind_it(
-    caller: PaymentsCaller,
+    saga: Saga,
 ) -> None:
-    slow, fast = new_order_id(), new_order_id()
-    await caller.charge(slow, 100, "tok_slow")
-    await caller.charge(fast, 100)
+    slow, fast = "order-slow", "order-fast"
+    await saga.charge(slow, 100, "tok_slow")
+    await saga.charge(fast, 100)
 
-    await caller.wait_for(fast)
-    assert caller.replies(slow) == []  # answered before the slow one settles
+    await saga.wait_for(fast)
+    assert saga.replies(slow) == []  # answered before the slow one settles

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import httpx
 from chassis.testing import NatsServer, eventually
-from payments_harness import PaymentsCaller, new_order_id
+
+if TYPE_CHECKING:
+    from tests.conftest import Saga
 
 
-async def test_gets_the_payment_of_an_order(
-    caller: PaymentsCaller, client: httpx.AsyncClient
-) -> None:
-    order_id = new_order_id()
-    await caller.charge(order_id, 1_234)
-    [reply] = await caller.wait_for(order_id)
+async def test_gets_the_payment_of_an_order(saga: Saga, client: httpx.AsyncClient) -> None:
+    order_id = "order-1"
+    await saga.charge(order_id, 1_234)
+    [reply] = await saga.wait_for(order_id)
 
     response = await client.get(f"/payments/{order_id}")
     assert response.status_code == 200
@@ -34,13 +36,13 @@ async def test_an_order_without_a_payment_is_a_404_problem(client: httpx.AsyncCl
 
 
 async def test_lists_payments_oldest_first_and_filters_by_status(
-    caller: PaymentsCaller, client: httpx.AsyncClient
+    saga: Saga, client: httpx.AsyncClient
 ) -> None:
-    charged, declined = new_order_id(), new_order_id()
-    await caller.charge(charged, 100)
-    await caller.wait_for(charged)
-    await caller.charge(declined, 100, "tok_decline")
-    await caller.wait_for(declined)
+    charged, declined = "order-charged", "order-declined"
+    await saga.charge(charged, 100)
+    await saga.wait_for(charged)
+    await saga.charge(declined, 100, "tok_decline")
+    await saga.wait_for(declined)
 
     everything = (await client.get("/payments")).json()
     assert [payment["order_id"] for payment in everything] == [charged, declined]

@@ -4,23 +4,26 @@ charge is cancelled for good, and a refund before the charge makes the charge de
 from __future__ import annotations
 
 import asyncio
+from typing import TYPE_CHECKING
 
 import httpx
-from payments_harness import PaymentsCaller, new_order_id
 
 from payments.config import PaymentsSettings
 
+if TYPE_CHECKING:
+    from tests.conftest import Saga
+
 
 async def test_refunds_a_charged_payment_and_answers_a_repeat_the_same(
-    caller: PaymentsCaller, client: httpx.AsyncClient
+    saga: Saga, client: httpx.AsyncClient
 ) -> None:
-    order_id = new_order_id()
-    await caller.charge(order_id, 3_000)
-    [charged] = await caller.wait_for(order_id)
-    refund = await caller.refund(order_id, "payment after timeout")
-    await caller.refund(order_id, "payment after timeout")
+    order_id = "order-1"
+    await saga.charge(order_id, 3_000)
+    [charged] = await saga.wait_for(order_id)
+    refund = await saga.refund(order_id, "payment after timeout")
+    await saga.refund(order_id, "payment after timeout")
 
-    replies = await caller.wait_for(order_id, count=3)
+    replies = await saga.wait_for(order_id, count=3)
     refunded = replies[1:]
     assert [reply.type for reply in refunded] == ["payments.refunded"] * 2
     assert refunded[0].causation_id == refund.id
@@ -37,36 +40,36 @@ async def test_refunds_a_charged_payment_and_answers_a_repeat_the_same(
 
 
 async def test_a_refund_of_a_pending_payment_cancels_it_and_it_never_charges(
-    caller: PaymentsCaller, client: httpx.AsyncClient, migrated: PaymentsSettings
+    saga: Saga, client: httpx.AsyncClient, migrated: PaymentsSettings
 ) -> None:
-    order_id = new_order_id()
-    await caller.charge(order_id, 5_000, "tok_slow")
-    await caller.barrier()
-    refund = await caller.refund(order_id, "payment timed out")
+    order_id = "order-1"
+    await saga.charge(order_id, 5_000, "tok_slow")
+    await saga.barrier()
+    refund = await saga.refund(order_id, "payment timed out")
 
-    [reply] = await caller.wait_for(order_id)
+    [reply] = await saga.wait_for(order_id)
     assert reply.type == "payments.refunded"
     assert reply.causation_id == refund.id
     assert reply.data["amount_cents"] == 0
 
     # Well past the time it would have settled: still cancelled, never charged.
     await asyncio.sleep(migrated.gateway_slow_delay_s + 5 * migrated.settle_poll_interval_s)
-    assert [r.type for r in caller.replies(order_id)] == ["payments.refunded"]
+    assert [r.type for r in saga.replies(order_id)] == ["payments.refunded"]
     payment = (await client.get(f"/payments/{order_id}")).json()
     assert (payment["status"], payment["refunded_cents"]) == ("CANCELLED", 0)
 
 
 async def test_a_refund_before_the_charge_makes_the_later_charge_decline(
-    caller: PaymentsCaller, client: httpx.AsyncClient
+    saga: Saga, client: httpx.AsyncClient
 ) -> None:
-    order_id = new_order_id()
-    await caller.refund(order_id, "payment timed out")
-    [refunded] = await caller.wait_for(order_id)
+    order_id = "order-1"
+    await saga.refund(order_id, "payment timed out")
+    [refunded] = await saga.wait_for(order_id)
     assert refunded.type == "payments.refunded"
     assert refunded.data["amount_cents"] == 0
 
-    charge = await caller.charge(order_id, 2_000)
-    replies = await caller.wait_for(order_id, count=2)
+    charge = await saga.charge(order_id, 2_000)
+    replies = await saga.wait_for(order_id, count=2)
     declined = replies[1]
     assert declined.type == "payments.declined"
     assert declined.causation_id == charge.id

@@ -6,19 +6,22 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import timedelta
+from typing import Any
 
 import pytest
-from chassis.envelope import Envelope, utcnow
-from payments_harness import new_order_id
+from chassis import Contract, Envelope, Incoming, utcnow
 from sqlalchemy import select
 
 from payments.adapters.tables import messaging_tables
 from payments.bootstrap import PaymentsService, bootstrap
 from payments.config import PaymentsSettings
 from payments.domain import Charge, PaymentStatus, Refund, ReplyTo, SimulatedGateway
+from payments.messaging import contracts
 from payments.service_layer import handlers
 from payments.service_layer.settler import settle_once
+from payments.service_layer.unit_of_work import PaymentsUnitOfWork
 
 ORDERS = 20
 
@@ -33,26 +36,32 @@ async def service(migrated: PaymentsSettings) -> AsyncIterator[PaymentsService]:
         await service.runtime.database.dispose()
 
 
+@asynccontextmanager
+async def _applying(
+    service: PaymentsService, contract: Contract[Any], order_id: str
+) -> AsyncIterator[tuple[PaymentsUnitOfWork, Envelope]]:
+    """A unit of work applying a command of ``contract`` for the order, as the consumer opens
+    one for each message (so what it emits answers that command)."""
+    command = Envelope(type=contract.type, source="orders", correlation_id=order_id)
+    async with service.runtime.database.transaction() as session:
+        yield service.unit_of_work_for(Incoming(command, session)), command
+
+
 async def _pending_and_due(service: PaymentsService, order_id: str) -> None:
     gateway = SimulatedGateway(slow_delay=timedelta(0))
-    async with service.unit_of_work() as uow:
+    async with _applying(service, contracts.CHARGE, order_id) as (uow, command):
         await handlers.charge(
             Charge(order_id, 100, "tok_slow"),
             uow,
             gateway=gateway,
-            reply_to=ReplyTo(order_id, f"charge-{order_id}"),
+            reply_to=ReplyTo(order_id, command.id),
             now=utcnow() - timedelta(seconds=1),
         )
 
 
 async def _refund(service: PaymentsService, order_id: str) -> None:
-    async with service.unit_of_work() as uow:
-        await handlers.refund(
-            Refund(order_id, "payment timed out"),
-            uow,
-            reply_to=ReplyTo(order_id, f"refund-{order_id}"),
-            now=utcnow(),
-        )
+    async with _applying(service, contracts.REFUND, order_id) as (uow, _command):
+        await handlers.refund(Refund(order_id, "payment timed out"), uow, now=utcnow())
 
 
 async def _replies(service: PaymentsService) -> dict[str, list[tuple[str, int]]]:
@@ -72,14 +81,14 @@ async def _replies(service: PaymentsService) -> dict[str, list[tuple[str, int]]]
 async def test_a_refund_racing_the_settler_never_leaves_a_charge_unrefunded(
     service: PaymentsService,
 ) -> None:
-    orders = [new_order_id() for _ in range(ORDERS)]
+    orders = [f"order-{n}" for n in range(ORDERS)]
     for order_id in orders:
         await _pending_and_due(service, order_id)
 
     await asyncio.gather(
-        settle_once(service.unit_of_work),
+        settle_once(service.unit_of_work, utcnow()),
         *(_refund(service, order_id) for order_id in orders),
-        settle_once(service.unit_of_work),
+        settle_once(service.unit_of_work, utcnow()),
     )
 
     async with service.unit_of_work() as uow:

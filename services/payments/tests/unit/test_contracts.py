@@ -1,11 +1,12 @@
 """The payments contracts are exactly those of docs/checkout-contracts.md, and each domain
-event travels as its contract's payload."""
+event travels as its contract's payload (``messaging/outgoing.py``)."""
 
 import pytest
 from pydantic import ValidationError
 
 from payments.domain import Charged, Declined, Refunded
 from payments.messaging import contracts
+from payments.messaging.outgoing import message_for
 
 
 def test_subjects_types_and_versions_follow_the_contracts_document() -> None:
@@ -51,9 +52,14 @@ def test_subjects_types_and_versions_follow_the_contracts_document() -> None:
 def test_each_event_is_sent_as_its_contracts_payload(
     event: Charged | Declined | Refunded, subject: str, data: dict[str, object]
 ) -> None:
-    contract, payload = contracts.reply_for(event)
+    contract, payload = message_for(event)
     assert contract.subject == subject
     assert payload.model_dump(mode="json") == data
+
+
+def test_an_event_no_contract_carries_is_refused() -> None:
+    with pytest.raises(TypeError, match="no contract"):
+        message_for(object())  # type: ignore[arg-type]
 
 
 def test_a_charge_of_a_negative_amount_is_malformed() -> None:

@@ -10,33 +10,39 @@ the writers.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, bindparam, insert, update
-from sqlalchemy import select as core_select
+from chassis import table_of
+from sqlalchemy import Integer, bindparam, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col, select
 
 from inventory.adapters.tables import ProductRow, ReservationLineRow, ReservationRow
 from inventory.domain import Product, ProductExists, Reservation, ReservationStatus, ReservedLine
 
-# The statements every order runs are Core, built once: building a statement (and its cache
-# key) costs more than running it, and the ORM's loading more again (docs/benchmarks.md).
-_PRODUCT: Table = ProductRow.__table__  # type: ignore[attr-defined]
-_RESERVATION: Table = ReservationRow.__table__  # type: ignore[attr-defined]
-_RESERVATION_LINE: Table = ReservationLineRow.__table__  # type: ignore[attr-defined]
+# Core statements over the tables the row classes declare, built once: building a statement
+# (and its cache key) costs more than running it, and the ORM's loading more again
+# (docs/benchmarks.md).
+_PRODUCT = table_of(ProductRow)
+_RESERVATION = table_of(ReservationRow)
+_RESERVATION_LINE = table_of(ReservationLineRow)
+_INSERT_PRODUCT = insert(_PRODUCT)
 _INSERT_RESERVATION = insert(_RESERVATION)
 _INSERT_RESERVATION_LINES = insert(_RESERVATION_LINE)
-_SELECT_PRODUCTS = core_select(
-    *(_PRODUCT.c[name] for name in ("sku", "name", "price_cents", "available", "reserved", "sold"))
-).where(_PRODUCT.c.sku.in_(bindparam("skus", expanding=True)))
+_SELECT_PRODUCT = select(_PRODUCT).where(_PRODUCT.c.sku == bindparam("sku"))
+_SELECT_PRODUCTS = select(_PRODUCT).where(_PRODUCT.c.sku.in_(bindparam("skus", expanding=True)))
+_LIST_PRODUCTS = (
+    select(_PRODUCT)
+    .order_by(_PRODUCT.c.sku)
+    .limit(bindparam("limit", type_=Integer))
+    .offset(bindparam("offset", type_=Integer))
+)
 # A reservation with its lines, in one statement: one row per line (a tombstone has none, so
 # the join is outer). Only the reservation row is locked.
 _SELECT_RESERVATION = (
-    core_select(
+    select(
         _RESERVATION.c.order_id,
         _RESERVATION.c.status,
         _RESERVATION.c.reason,
@@ -96,22 +102,23 @@ class ProductRepository:
 
     async def add(self, product: Product) -> None:
         """Insert a new product; raises :class:`ProductExists` when its sku is taken."""
-        values = _values(product)
         try:
+            # A savepoint, so that the transaction stays usable after the refused insert.
             async with self.session.begin_nested():
-                self.session.add(ProductRow(**values))
+                await self.session.execute(_INSERT_PRODUCT, _values(product))
         except IntegrityError as error:
             raise ProductExists(product.sku) from error
 
     async def add_if_missing(self, product: Product) -> bool:
         """Insert ``product`` unless its sku exists (leaving that one untouched)."""
         dialect = postgresql if self.session.get_bind().dialect.name == "postgresql" else sqlite
-        statement = dialect.insert(ProductRow).values(**_values(product)).on_conflict_do_nothing()
+        statement = dialect.insert(_PRODUCT).values(**_values(product)).on_conflict_do_nothing()
         result = await self.session.execute(statement)
         return bool(result.rowcount)  # type: ignore[attr-defined]
 
     async def get(self, sku: str) -> Product | None:
-        row = await self.session.get(ProductRow, sku, populate_existing=True)
+        """The product ``sku``, as committed right now; None when there is none."""
+        row = (await self.session.execute(_SELECT_PRODUCT, {"sku": sku})).first()
         return _product(row) if row else None
 
     async def get_many(self, skus: Iterable[str]) -> dict[str, Product]:
@@ -120,8 +127,8 @@ class ProductRepository:
         return {row.sku: _product(row) for row in rows}
 
     async def list(self, *, limit: int, offset: int) -> list[Product]:
-        query = select(ProductRow).order_by(col(ProductRow.sku)).limit(limit).offset(offset)
-        rows = (await self.session.execute(query)).scalars().all()
+        """One page of the catalogue, by sku."""
+        rows = await self.session.execute(_LIST_PRODUCTS, {"limit": limit, "offset": offset})
         return [_product(row) for row in rows]
 
     async def take(self, lines: Iterable[ReservedLine]) -> bool:
@@ -193,9 +200,9 @@ class ReservationRepository:
             reason=first.reason,
         )
 
-    async def add(self, reservation: Reservation) -> None:
-        """Insert a new reservation; a concurrent insert for the same order fails here."""
-        now = datetime.now(UTC)
+    async def add(self, reservation: Reservation, *, now: datetime) -> None:
+        """Insert a new reservation made at ``now``; a concurrent insert for the same order
+        fails here."""
         await self.session.execute(
             _INSERT_RESERVATION,
             {
@@ -220,14 +227,15 @@ class ReservationRepository:
                 ],
             )
 
-    async def save(self, reservation: Reservation) -> None:
-        """Store a reservation's new status and reason (its lines never change)."""
+    async def save(self, reservation: Reservation, *, now: datetime) -> None:
+        """Store a reservation's new status and reason, changed at ``now`` (its lines never
+        change)."""
         await self.session.execute(
             _SAVE_RESERVATION,
             {
                 "key": reservation.order_id,
                 "status": reservation.status.value,
                 "reason": reservation.reason,
-                "at": datetime.now(UTC),
+                "at": now,
             },
         )

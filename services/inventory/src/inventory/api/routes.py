@@ -9,7 +9,7 @@ from __future__ import annotations
 from chassis import DomainError, InvalidInput, NotFound
 from fastapi import APIRouter, Query, status
 
-from inventory.api.deps import ServiceDep
+from inventory.api.deps import UnitOfWorkDep
 from inventory.api.schemas import ProductCreate, ProductPublic, ReservationPublic
 from inventory.domain import CreateProduct, InvalidProduct, ProductExists
 from inventory.service_layer import handlers
@@ -22,20 +22,20 @@ MAX_OFFSET = 1_000_000_000
 
 @products.get("", response_model=list[ProductPublic])
 async def list_products(
-    service: ServiceDep,
+    unit_of_work: UnitOfWorkDep,
     limit: int = Query(100, ge=1, le=500),
     offset: int = Query(0, ge=0, le=MAX_OFFSET),
 ) -> list[ProductPublic]:
     """The catalogue with each product's stock (available, reserved, sold), by sku."""
-    async with service.unit_of_work() as uow:
+    async with unit_of_work() as uow:
         found = await uow.products.list(limit=limit, offset=offset)
     return [ProductPublic.of(product) for product in found]
 
 
 @products.get("/{sku}", response_model=ProductPublic)
-async def get_product(sku: str, service: ServiceDep) -> ProductPublic:
+async def get_product(sku: str, unit_of_work: UnitOfWorkDep) -> ProductPublic:
     """One product and its stock."""
-    async with service.unit_of_work() as uow:
+    async with unit_of_work() as uow:
         product = await uow.products.get(sku)
     if product is None:
         raise NotFound(f"no product with sku {sku!r}")
@@ -43,7 +43,7 @@ async def get_product(sku: str, service: ServiceDep) -> ProductPublic:
 
 
 @products.post("", status_code=status.HTTP_201_CREATED, response_model=ProductPublic)
-async def create_product(body: ProductCreate, service: ServiceDep) -> ProductPublic:
+async def create_product(body: ProductCreate, unit_of_work: UnitOfWorkDep) -> ProductPublic:
     """Add a product with its price (cents, > 0) and initial stock (>= 0).
 
     409 if a product with this sku exists; 422 for a bad or unknown field.
@@ -52,7 +52,7 @@ async def create_product(body: ProductCreate, service: ServiceDep) -> ProductPub
         sku=body.sku, name=body.name, price_cents=body.price_cents, stock=body.stock
     )
     try:
-        async with service.unit_of_work() as uow:
+        async with unit_of_work() as uow:
             product = await handlers.create_product(command, uow)
     except ProductExists as error:
         raise DomainError(str(error), sku=error.sku) from error
@@ -62,10 +62,10 @@ async def create_product(body: ProductCreate, service: ServiceDep) -> ProductPub
 
 
 @reservations.get("/{order_id}", response_model=ReservationPublic)
-async def get_reservation(order_id: str, service: ServiceDep) -> ReservationPublic:
+async def get_reservation(order_id: str, unit_of_work: UnitOfWorkDep) -> ReservationPublic:
     """The stock reservation of an order: its status (RESERVED, RELEASED or COMMITTED), its
     lines at the prices they were reserved at, and the release reason if any."""
-    async with service.unit_of_work() as uow:
+    async with unit_of_work() as uow:
         reservation = await uow.reservations.get(order_id)
     if reservation is None:
         raise NotFound(f"no reservation for order {order_id!r}")

@@ -1,1 +1,2 @@
-"""The messages inventory publishes and the consumers of what it subscribes to."""
+"""The messages inventory handles and sends: its contracts, the consumer of its commands, and
+the messages its events become (``outgoing``)."""

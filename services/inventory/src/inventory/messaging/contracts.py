@@ -6,10 +6,8 @@ reads them keeps its own copy; it never imports this module. Payload models igno
 fields, so a sender may add one without a new version.
 """
 
-from chassis import Contract
+from chassis import Contract, naming
 from pydantic import BaseModel, Field
-
-COMMAND_SUBJECTS = "inventory.cmd.>"
 
 
 # --- commands (handled here) -----------------------------------------------------------------
@@ -35,6 +33,9 @@ class CommitStockV1(BaseModel):
 RESERVE_STOCK = Contract("inventory.cmd.reserve-stock", "inventory.reserve-stock", ReserveStockV1)
 RELEASE_STOCK = Contract("inventory.cmd.release-stock", "inventory.release-stock", ReleaseStockV1)
 COMMIT_STOCK = Contract("inventory.cmd.commit-stock", "inventory.commit-stock", CommitStockV1)
+
+# Every command addressed to inventory (``inventory.cmd.>``), the three above and any other.
+COMMAND_SUBJECTS = naming.all_of_kind(RESERVE_STOCK.owner, naming.COMMAND)
 
 
 # --- answers (published here) ----------------------------------------------------------------

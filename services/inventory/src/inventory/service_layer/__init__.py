@@ -1,1 +1,1 @@
-"""Use cases of inventory: handlers taking (command, unit of work)."""
+"""Use cases of inventory: handlers taking (command, unit of work, now) and emitting events."""

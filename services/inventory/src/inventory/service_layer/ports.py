@@ -4,9 +4,10 @@ production, in-memory fakes in the unit tests (``tests/unit/conftest.py``)."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Protocol
 
-from inventory.domain import Product, Reservation, ReservedLine
+from inventory.domain import Event, Product, Reservation, ReservedLine
 
 
 class ProductStore(Protocol):
@@ -35,15 +36,21 @@ class ReservationStore(Protocol):
     async def get(self, order_id: str, *, for_update: bool = False) -> Reservation | None:
         """The order's reservation, locked until the transaction ends when ``for_update``."""
 
-    async def add(self, reservation: Reservation) -> None:
-        """Insert a new reservation (fails if the order already has one)."""
+    async def add(self, reservation: Reservation, *, now: datetime) -> None:
+        """Insert a new reservation made at ``now`` (fails if the order already has one)."""
 
-    async def save(self, reservation: Reservation) -> None:
-        """Store a reservation's new status and reason."""
+    async def save(self, reservation: Reservation, *, now: datetime) -> None:
+        """Store a reservation's new status and reason, changed at ``now``."""
 
 
 class StockUnitOfWork(Protocol):
-    """One transaction's view of the stores."""
+    """One transaction's view of the stores, and the events it will announce."""
 
-    products: ProductStore
-    reservations: ReservationStore
+    @property
+    def products(self) -> ProductStore: ...
+
+    @property
+    def reservations(self) -> ReservationStore: ...
+
+    async def emit(self, events: Iterable[Event], *, correlation_id: str | None = None) -> object:
+        """Announce ``events`` when the transaction commits (the outbox)."""

@@ -2,29 +2,41 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, bindparam, insert, update
-from sqlalchemy import select as core_select
+from chassis import table_of
+from sqlalchemy import Integer, bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col, select
 
 from payments.adapters.tables import PaymentRow
 from payments.domain import Payment, PaymentStatus, ReplyTo
 
-_PAYMENTS: Table = PaymentRow.__table__  # type: ignore[attr-defined]
+# Core statements over the table the row class declares, built once (every charge first looks
+# for the order's payment; building a statement costs more than running it).
+_PAYMENTS = table_of(PaymentRow)
 _INSERT_PAYMENT = insert(_PAYMENTS)
 # Written with the bound values of ``_changes``; the key is bound apart from the columns.
 _SAVE_PAYMENT = update(_PAYMENTS).where(_PAYMENTS.c.order_id == bindparam("key"))
-# Every charge first looks for the order's payment: a Core statement built once.
-_SELECT_PAYMENT = core_select(_PAYMENTS).where(_PAYMENTS.c.order_id == bindparam("order_id"))
+_SELECT_PAYMENT = select(_PAYMENTS).where(_PAYMENTS.c.order_id == bindparam("order_id"))
 _SELECT_PAYMENT_FOR_UPDATE = _SELECT_PAYMENT.with_for_update()
-
-
-def _utc(moment: datetime) -> datetime:
-    # SQLite hands timestamps back without a zone; every timestamp we write is UTC.
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+# SKIP LOCKED: a payment a refund is holding is left for the next round, and two instances of
+# the service never settle the same payment at once.
+_SELECT_DUE = (
+    select(_PAYMENTS)
+    .where(_PAYMENTS.c.status == PaymentStatus.PENDING.value)
+    .where(_PAYMENTS.c.settle_after <= bindparam("now"))
+    .order_by(_PAYMENTS.c.settle_after)
+    .limit(bindparam("limit", type_=Integer))
+    .with_for_update(skip_locked=True)
+)
+_PAGE = (
+    select(_PAYMENTS)
+    .order_by(_PAYMENTS.c.created_at, _PAYMENTS.c.order_id)
+    .limit(bindparam("limit", type_=Integer))
+    .offset(bindparam("offset", type_=Integer))
+)
+_PAGE_OF_STATUS = _PAGE.where(_PAYMENTS.c.status == bindparam("status"))
 
 
 def _to_domain(row: Any) -> Payment:
@@ -38,10 +50,10 @@ def _to_domain(row: Any) -> Payment:
         amount_cents=row.amount_cents,
         refunded_cents=row.refunded_cents,
         reason=row.reason,
-        settle_after=_utc(row.settle_after) if row.settle_after else None,
+        settle_after=row.settle_after,
         reply_to=reply_to,
-        created_at=_utc(row.created_at),
-        updated_at=_utc(row.updated_at),
+        created_at=row.created_at,
+        updated_at=row.updated_at,
     )
 
 
@@ -95,27 +107,16 @@ class PaymentRepository:
             raise LookupError(payment.order_id)
 
     async def due(self, now: datetime, *, limit: int) -> list[Payment]:
-        """PENDING payments whose settlement time has come, locked for update.
-
-        SKIP LOCKED: a payment a refund is holding is left for the next round, and two instances
-        of the service never settle the same payment at once.
-        """
-        query = (
-            select(PaymentRow)
-            .where(PaymentRow.status == PaymentStatus.PENDING.value)
-            .where(col(PaymentRow.settle_after) <= now)
-            .order_by(col(PaymentRow.settle_after))
-            .limit(limit)
-            .with_for_update(skip_locked=True)
-        )
-        rows = (await self.session.execute(query)).scalars().all()
+        """PENDING payments whose settlement time has come by ``now``, oldest due first, locked
+        for update (skipping those another transaction holds)."""
+        rows = await self.session.execute(_SELECT_DUE, {"now": now, "limit": limit})
         return [_to_domain(row) for row in rows]
 
     async def list(self, *, status: PaymentStatus | None, limit: int, offset: int) -> list[Payment]:
         """Payments, oldest first, optionally of one status."""
-        query = select(PaymentRow)
-        if status is not None:
-            query = query.where(PaymentRow.status == status.value)
-        query = query.order_by(col(PaymentRow.created_at), col(PaymentRow.order_id))
-        rows = (await self.session.execute(query.limit(limit).offset(offset))).scalars().all()
+        page = {"limit": limit, "offset": offset}
+        if status is None:
+            rows = await self.session.execute(_PAGE, page)
+        else:
+            rows = await self.session.execute(_PAGE_OF_STATUS, {**page, "status": status.value})
         return [_to_domain(row) for row in rows]

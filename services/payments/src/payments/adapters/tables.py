@@ -6,8 +6,8 @@ registry of our own keeps this service's metadata (and so its migrations) to its
 
 from datetime import datetime
 
-from chassis import add_messaging_tables
-from sqlalchemy import BigInteger, CheckConstraint, DateTime, Index, UniqueConstraint
+from chassis import UTCDateTime, add_messaging_tables
+from sqlalchemy import BigInteger, CheckConstraint, Index, UniqueConstraint
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
@@ -47,9 +47,9 @@ class PaymentRow(PaymentsBase, table=True):
     amount_cents: int = Field(sa_type=BigInteger)
     refunded_cents: int = Field(default=0, sa_type=BigInteger)
     reason: str | None = Field(default=None, max_length=500)
-    settle_after: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    settle_after: datetime | None = Field(default=None, sa_type=UTCDateTime())
     # Whom a deferred (slow) charge answers when it settles.
     reply_correlation_id: str | None = Field(default=None, max_length=100)
     reply_causation_id: str | None = Field(default=None, max_length=64)
-    created_at: datetime = Field(sa_type=DateTime(timezone=True))
-    updated_at: datetime = Field(sa_type=DateTime(timezone=True))
+    created_at: datetime = Field(sa_type=UTCDateTime())
+    updated_at: datetime = Field(sa_type=UTCDateTime())

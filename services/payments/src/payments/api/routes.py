@@ -4,7 +4,7 @@ endpoint's OpenAPI text."""
 from chassis import NotFound
 from fastapi import APIRouter, Query
 
-from payments.api.deps import ServiceDep
+from payments.api.deps import UnitOfWorkDep
 from payments.api.schemas import PaymentPublic
 from payments.domain import PaymentStatus
 
@@ -14,10 +14,10 @@ MAX_OFFSET = 1_000_000_000
 
 
 @router.get("/{order_id}", response_model=PaymentPublic)
-async def get_payment(order_id: str, service: ServiceDep) -> PaymentPublic:
+async def get_payment(order_id: str, unit_of_work: UnitOfWorkDep) -> PaymentPublic:
     """The payment of an order: its status, the amount charged, the amount refunded and, when
     declined, refunded or cancelled, the reason. 404 when the order has no payment."""
-    async with service.unit_of_work() as uow:
+    async with unit_of_work() as uow:
         payment = await uow.payments.get(order_id)
     if payment is None:
         raise NotFound(f"no payment for order {order_id!r}", order_id=order_id)
@@ -26,13 +26,13 @@ async def get_payment(order_id: str, service: ServiceDep) -> PaymentPublic:
 
 @router.get("", response_model=list[PaymentPublic])
 async def list_payments(
-    service: ServiceDep,
+    unit_of_work: UnitOfWorkDep,
     status: PaymentStatus | None = Query(None, description="only payments in this status"),
     limit: int = Query(50, ge=1, le=500),
     offset: int = Query(0, ge=0, le=MAX_OFFSET),
 ) -> list[PaymentPublic]:
     """Payments, oldest first; ``status`` keeps one status (PENDING, CHARGED, DECLINED,
     REFUNDED or CANCELLED)."""
-    async with service.unit_of_work() as uow:
+    async with unit_of_work() as uow:
         payments = await uow.payments.list(status=status, limit=limit, offset=offset)
     return [PaymentPublic.of(payment) for payment in payments]

@@ -1,1 +1,2 @@
-"""The messages payments handles and publishes, and the consumer of its commands."""
+"""The messages payments handles and sends: its contracts, the consumer of its commands, and
+the messages its events become (``outgoing``)."""

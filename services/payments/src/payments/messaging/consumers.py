@@ -1,63 +1,55 @@
 """What payments consumes: the commands addressed to it, from its own stream.
 
 Callers publish ``payments.cmd.charge`` and ``payments.cmd.refund``, which land in the PAYMENTS
-stream. One durable consumer applies each command once (the inbox) and answers it through the
-outbox in the same transaction, addressed to the command's flow (``correlation_id``) and to the
-command itself (``causation_id``).
+stream. One durable consumer (``payments-commands``) applies each command once (the inbox) and
+answers it through the outbox in the same transaction: the unit of work opened for the message
+addresses the answer to the command's flow (``correlation_id``) and to the command itself
+(``causation_id``).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
 
-from chassis import Envelope, Route, Subscription
-from chassis.envelope import utcnow
-from sqlalchemy.ext.asyncio import AsyncSession
+from chassis import Clock, Incoming, Subscription, on
 
-from payments.domain import Charge, Refund, ReplyTo
-from payments.messaging import contracts
+from payments.domain import Charge, Refund, ReplyTo, SimulatedGateway
+from payments.messaging import contracts as c
 from payments.service_layer import handlers
+from payments.service_layer.unit_of_work import PaymentsUnitOfWork
 
-if TYPE_CHECKING:
-    from payments.bootstrap import PaymentsService
+CONSUMER_NAME = "commands"
+
+UnitOfWorkFor = Callable[[Incoming], PaymentsUnitOfWork]
+"""The unit of work that applies one incoming message (in its transaction, answering it)."""
 
 
-def _reply_to(envelope: Envelope) -> ReplyTo:
-    return ReplyTo(correlation_id=envelope.correlation_id, causation_id=envelope.id)
-
-
-def subscriptions(service: PaymentsService) -> list[Subscription]:
+def subscriptions(
+    unit_of_work_for: UnitOfWorkFor, clock: Clock, gateway: SimulatedGateway
+) -> list[Subscription]:
     """The durable consumer ``commands`` on PAYMENTS, filtering ``payments.cmd.>``."""
 
-    async def on_charge(envelope: Envelope, session: AsyncSession) -> None:
-        body = contracts.CHARGE.parse(envelope)
-        command = Charge(body.order_id, body.amount_cents, body.payment_token)
+    async def charge(payload: c.ChargeV1, incoming: Incoming) -> None:
+        command = Charge(payload.order_id, payload.amount_cents, payload.payment_token)
+        envelope = incoming.envelope
         await handlers.charge(
             command,
-            service.unit_of_work_in(session),
-            gateway=service.gateway,
-            reply_to=_reply_to(envelope),
-            now=utcnow(),
+            unit_of_work_for(incoming),
+            gateway=gateway,
+            # Kept with a deferred charge, whose settlement answers this command later.
+            reply_to=ReplyTo(envelope.correlation_id, envelope.id),
+            now=clock(),
         )
 
-    async def on_refund(envelope: Envelope, session: AsyncSession) -> None:
-        body = contracts.REFUND.parse(envelope)
-        await handlers.refund(
-            Refund(body.order_id, body.reason),
-            service.unit_of_work_in(session),
-            reply_to=_reply_to(envelope),
-            now=utcnow(),
-        )
+    async def refund(payload: c.RefundV1, incoming: Incoming) -> None:
+        command = Refund(payload.order_id, payload.reason)
+        await handlers.refund(command, unit_of_work_for(incoming), now=clock())
 
     return [
         Subscription.of(
-            "commands",
-            stream=service.settings.stream_name,
+            CONSUMER_NAME,
+            [on(c.CHARGE, charge), on(c.REFUND, refund)],
             # Every command addressed to payments: one it does not know is parked, not skipped.
-            subjects=[contracts.COMMANDS],
-            routes=[
-                Route(contracts.CHARGE.type, on_charge, frozenset({contracts.CHARGE.version})),
-                Route(contracts.REFUND.type, on_refund, frozenset({contracts.REFUND.version})),
-            ],
+            subjects=c.COMMANDS,
         )
     ]

@@ -7,12 +7,8 @@ on ``payments.evt.*``. A caller keeps its own copy; it never imports this module
 
 from __future__ import annotations
 
-from typing import Any
-
-from chassis import Contract
+from chassis import Contract, naming
 from pydantic import BaseModel, Field
-
-from payments.domain import Charged, Declined, Event, Refunded
 
 
 class ChargeV1(BaseModel):
@@ -52,23 +48,5 @@ CHARGED = Contract(subject="payments.evt.charged", type="payments.charged", mode
 DECLINED = Contract(subject="payments.evt.declined", type="payments.declined", model=DeclinedV1)
 REFUNDED = Contract(subject="payments.evt.refunded", type="payments.refunded", model=RefundedV1)
 
-COMMANDS = "payments.cmd.>"
-
-
-def reply_for(event: Event) -> tuple[Contract[Any], BaseModel]:
-    """The contract and payload that carry a domain event to the caller."""
-    match event:
-        case Charged():
-            return CHARGED, ChargedV1(
-                order_id=event.order_id,
-                payment_id=event.payment_id,
-                amount_cents=event.amount_cents,
-            )
-        case Declined():
-            return DECLINED, DeclinedV1(order_id=event.order_id, reason=event.reason)
-        case Refunded():
-            return REFUNDED, RefundedV1(
-                order_id=event.order_id,
-                payment_id=event.payment_id,
-                amount_cents=event.amount_cents,
-            )
+# Every command addressed to payments (``payments.cmd.>``), the two above and any other.
+COMMANDS = naming.all_of_kind(CHARGE.owner, naming.COMMAND)

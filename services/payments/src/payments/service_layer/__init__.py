@@ -1,1 +1,2 @@
-"""Use cases of payments: handlers taking (command, unit of work), and the settler."""
+"""Use cases of payments: handlers taking (command, unit of work, now) and emitting events; the
+settler's step."""

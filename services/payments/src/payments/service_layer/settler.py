@@ -1,50 +1,32 @@
-"""The settler: settles slow (``tok_slow``) payments once the gateway's delay has passed.
+"""The settler's step: settles slow (``tok_slow``) payments once the gateway's delay has passed.
 
 A slow charge is stored PENDING and its command acknowledged at once, so the consumer never
-waits for the gateway; this loop, started with the service, turns due payments into CHARGED
-and answers ``payments.charged`` through the outbox, in one transaction per round.
+waits for the gateway. The composition root runs :func:`settle_once` every
+``settle_poll_interval_s`` (``runtime.every``, which starts, stops and retries it like every
+loop): it turns due payments into CHARGED and answers ``payments.charged`` through the outbox.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections.abc import Callable
-from contextlib import AbstractAsyncContextManager
-
-from chassis.envelope import utcnow
+from datetime import datetime
 
 from payments.service_layer import handlers
-from payments.service_layer.unit_of_work import PaymentsUnitOfWork
+from payments.service_layer.unit_of_work import UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
-
-UnitOfWorkFactory = Callable[[], AbstractAsyncContextManager[PaymentsUnitOfWork]]
 
 BATCH = 100
 
 
-async def settle_once(unit_of_work: UnitOfWorkFactory, *, batch: int = BATCH) -> int:
-    """One round: settle what is due now; returns how many payments were settled."""
-    async with unit_of_work() as uow:
-        return await handlers.settle_due(uow, now=utcnow(), limit=batch)
-
-
-async def run_settler(unit_of_work: UnitOfWorkFactory, *, interval_s: float) -> None:
-    """Settle due payments every ``interval_s`` seconds until cancelled."""
-    this = asyncio.current_task()
-    while True:
-        # Python 3.11's wait_for (used inside drivers) can swallow a cancellation that races a
-        # result; the task still counts it, so stop on it rather than loop on for ever.
-        if this is not None and this.cancelling():
-            raise asyncio.CancelledError
-        try:
-            settled = await settle_once(unit_of_work)
-        except Exception as error:
-            # The database may be briefly unreachable; the next round tries again.
-            log.warning("settler: round failed: %r", error)
-            settled = 0
-        if settled:
-            log.info("settler: settled %d payment(s)", settled)
-        if settled < BATCH:
-            await asyncio.sleep(interval_s)
+async def settle_once(unit_of_work: UnitOfWorkFactory, now: datetime, *, batch: int = BATCH) -> int:
+    """One round: settle every payment due at ``now``, one transaction per ``batch`` of them
+    (a full batch means more may be waiting). Returns how many payments were settled."""
+    total, settled = 0, batch
+    while settled >= batch:
+        async with unit_of_work() as uow:
+            settled = await handlers.settle_due(uow, now=now, limit=batch)
+        total += settled
+    if total:
+        log.info("settler: settled %d payment(s)", total)
+    return total
