@@ -14,11 +14,11 @@ class PaymentsSettings(ServiceSettings):
     service_name: ClassVar[str] = "payments"
 
     # A charge above this many cents is declined (`amount over limit`).
-    gateway_limit_cents: int = Field(default=100_000, ge=0)
+    gateway_limit_cents: int = Field(default=100_000, ge=0, le=10**12)
     # tok_slow settles after this long: longer than the saga's payment deadline by default.
-    gateway_slow_delay_s: float = Field(default=8.0, ge=0)
+    gateway_slow_delay_s: float = Field(default=8.0, ge=0, le=86_400)
     # How often the settler looks for pending payments that are due.
-    settle_poll_interval_s: float = Field(default=0.5, gt=0)
+    settle_poll_interval_s: float = Field(default=0.5, gt=0, le=3600)
 
 
 def load() -> PaymentsSettings:

@@ -2,6 +2,7 @@
 
 import pytest
 from chassis import ConfigError, load_settings
+from chassis.testing.settings import assert_refused_by_name, bad_values
 
 from payments.config import PaymentsSettings
 
@@ -37,3 +38,8 @@ def test_a_negative_slow_delay_names_its_variable(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setenv("PAYMENTS_GATEWAY_SLOW_DELAY_S", "-1")
     with pytest.raises(ConfigError, match="PAYMENTS_GATEWAY_SLOW_DELAY_S"):
         load_settings(PaymentsSettings)
+
+
+@pytest.mark.parametrize(("setting", "value"), bad_values(PaymentsSettings))
+def test_every_bad_number_stops_startup_naming_its_variable(setting: str, value: str) -> None:
+    assert_refused_by_name(PaymentsSettings, setting, value)
