@@ -88,19 +88,19 @@ class ServiceSettings(BaseSettings):
     nats_password: str | None = None
     host: str = "127.0.0.1"
     # The stack (`mkservice up`, compose) sets each service's port from its record.
-    port: int = Field(8000, ge=1, le=65535)
+    port: int = Field(default=8000, ge=1, le=65535)
     # Outbox relay: how long it sleeps when nothing woke it, and its batch size.
-    relay_poll_interval_s: float = Field(1.0, gt=0, le=3600)
-    relay_batch_size: int = Field(200, ge=1, le=10_000)
+    relay_poll_interval_s: float = Field(default=1.0, gt=0, le=3600)
+    relay_batch_size: int = Field(default=200, ge=1, le=10_000)
     # Consumers: ack wait, deliveries before a message is parked, and the redelivery backoff.
-    consumer_ack_wait_s: float = Field(30.0, gt=0, le=86_400)
-    consumer_max_deliver: int = Field(5, ge=1, le=1000)
+    consumer_ack_wait_s: float = Field(default=30.0, gt=0, le=86_400)
+    consumer_max_deliver: int = Field(default=5, ge=1, le=1000)
     consumer_backoff_s: tuple[float, ...] = (0.2, 1.0, 2.0, 5.0)
-    publish_timeout_s: float = Field(2.0, gt=0, le=600)
+    publish_timeout_s: float = Field(default=2.0, gt=0, le=600)
     # Housekeeping: how long delivered outbox rows and inbox records are kept, and how often
     # they are pruned (chassis.housekeeping).
-    message_retention_s: float = Field(86_400.0, ge=60, le=366 * 86_400)
-    housekeeping_interval_s: float = Field(300.0, gt=0, le=86_400)
+    message_retention_s: float = Field(default=86_400.0, ge=60, le=366 * 86_400)
+    housekeeping_interval_s: float = Field(default=300.0, gt=0, le=86_400)
     # Test-only: names of crash points at which the process exits at once (see chassis.faults).
     crash_points: tuple[str, ...] = ()
 

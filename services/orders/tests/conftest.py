@@ -4,19 +4,20 @@ Postgres mode) and a real nats-server, both from the chassis's pytest plugin."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Callable
+from typing import Any
 
 import httpx
-import nats
 import pytest
-from chassis import Envelope
+from chassis import Contract, Envelope, naming
 from chassis.migrations import upgrade
-from chassis.testing import NatsServer
-from nats.aio.msg import Msg
+from chassis.testing import MessageProbe, NatsServer
 
 from orders.bootstrap import MIGRATIONS_DIR
 from orders.config import OrdersSettings
 from orders.main import create_app
+from orders.messaging import contracts as c
 
 
 @pytest.fixture
@@ -47,95 +48,98 @@ async def client(migrated: OrdersSettings) -> AsyncIterator[httpx.AsyncClient]:
 
 
 class ScriptedParticipants:
-    """Inventory and payments as scripted stand-ins on the REAL broker.
+    """Inventory and payments as scripted stand-ins on the REAL broker, played by the chassis's
+    :class:`MessageProbe`.
 
-    They create those services' streams, read the commands orders publishes there, and answer
-    with the replies of the contracts (docs/checkout-contracts.md): enough to drive every path
-    of the saga without running the other services (orders' suite must pass alone).
+    They create those services' streams, follow the commands orders publishes there, and answer
+    each with the reply of its contract (docs/checkout-contracts.md), as the real participants
+    do: enough to drive every path of the saga without running the other services (orders'
+    suite must pass alone).
     """
 
-    def __init__(self, nats_url: str, stock: dict[str, int], price_cents: int = 1000) -> None:
-        self.nats_url = nats_url
+    PARTICIPANTS = ("inventory", "payments")
+
+    def __init__(self, probe: MessageProbe, stock: dict[str, int], price_cents: int = 1000) -> None:
+        self.probe = probe
         self.stock = dict(stock)
         self.price_cents = price_cents
         self.silent_tokens = {"tok_slow"}  # payments never answers these
-        self.commands: list[tuple[str, dict]] = []  # type: ignore[type-arg]
+        self.commands: list[tuple[str, dict[str, Any]]] = []
         self.charged: dict[str, int] = {}
-        self._nc: nats.aio.client.Client | None = None
+        self._task: asyncio.Task[None] | None = None
 
     async def start(self) -> ScriptedParticipants:
-        self._nc = await nats.connect(self.nats_url)
-        js = self._nc.jetstream()
-        await js.add_stream(name="INVENTORY", subjects=["inventory.>"])
-        await js.add_stream(name="PAYMENTS", subjects=["payments.>"])
-        await js.subscribe("inventory.cmd.>", cb=self._on_command, manual_ack=True)
-        await js.subscribe("payments.cmd.>", cb=self._on_command, manual_ack=True)
+        for service in self.PARTICIPANTS:
+            stream = naming.stream_name(service)
+            await self.probe.js.add_stream(name=stream, subjects=naming.stream_subjects(service))
+        await self.probe.follow(*(naming.all_of_kind(s, naming.COMMAND) for s in self.PARTICIPANTS))
+        self._task = asyncio.create_task(self._answer_commands())
         return self
 
     async def stop(self) -> None:
-        if self._nc is not None:
-            await self._nc.close()
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task  # a failure of the script surfaces here
 
-    async def _on_command(self, message: Msg) -> None:
-        command = Envelope.parse(message.data)
-        self.commands.append((message.subject, command.data))
-        reply = self._answer(message.subject, command.data)
+    async def _answer_commands(self) -> None:
+        # The probe records what it follows; answer each command once, in the order it came.
+        answered = 0
+        while True:
+            for received in self.probe.received[answered:]:
+                answered += 1
+                await self._on_command(received.subject, received.envelope)
+            await asyncio.sleep(0.005)
+
+    async def _on_command(self, subject: str, command: Envelope) -> None:
+        self.commands.append((subject, command.data))
+        reply = self._answer(subject, command.data)
         if reply is not None:
-            subject, type_, data = reply
-            envelope = command.reply(type_, source=subject.split(".")[0], data=data)
-            assert self._nc is not None
-            await self._nc.jetstream().publish(subject, envelope.body(), headers=envelope.headers())
-        await message.ack()
+            contract, payload = reply
+            await self.probe.send(
+                contract, payload, correlation_id=command.correlation_id, causation_id=command.id
+            )
 
-    def _answer(self, subject: str, data: dict) -> tuple[str, str, dict] | None:  # type: ignore[type-arg]
+    def _answer(
+        self, subject: str, data: dict[str, Any]
+    ) -> tuple[Contract[Any], dict[str, Any]] | None:
         order_id = data["order_id"]
         match subject:
-            case "inventory.cmd.reserve-stock":
+            case c.RESERVE_STOCK.subject:
                 lines = data["lines"]
                 if any(self.stock.get(line["sku"], 0) < line["quantity"] for line in lines):
                     reason = {"order_id": order_id, "reason": "out of stock", "unavailable": []}
-                    return "inventory.evt.stock-rejected", "inventory.stock-rejected", reason
+                    return c.STOCK_REJECTED, reason
                 for line in lines:
                     self.stock[line["sku"]] -= line["quantity"]
                 total = sum(line["quantity"] * self.price_cents for line in lines)
                 reserved = {"order_id": order_id, "lines": lines, "total_cents": total}
-                return "inventory.evt.stock-reserved", "inventory.stock-reserved", reserved
-            case "inventory.cmd.release-stock":
-                return (
-                    "inventory.evt.stock-released",
-                    "inventory.stock-released",
-                    {"order_id": order_id},
-                )
-            case "inventory.cmd.commit-stock":
-                return (
-                    "inventory.evt.stock-committed",
-                    "inventory.stock-committed",
-                    {"order_id": order_id},
-                )
-            case "payments.cmd.charge":
+                return c.STOCK_RESERVED, reserved
+            case c.RELEASE_STOCK.subject:
+                return c.STOCK_RELEASED, {"order_id": order_id}
+            case c.COMMIT_STOCK.subject:
+                return c.STOCK_COMMITTED, {"order_id": order_id}
+            case c.CHARGE.subject:
                 token = data["payment_token"]
                 if token in self.silent_tokens:
                     return None
                 if token == "tok_decline":
-                    declined = {"order_id": order_id, "reason": "card declined"}
-                    return "payments.evt.declined", "payments.declined", declined
+                    return c.DECLINED, {"order_id": order_id, "reason": "card declined"}
                 self.charged[order_id] = data["amount_cents"]
                 charged = {"order_id": order_id, "payment_id": f"p-{order_id}",
                            "amount_cents": data["amount_cents"]}  # fmt: skip
-                return "payments.evt.charged", "payments.charged", charged
-            case "payments.cmd.refund":
+                return c.CHARGED, charged
+            case c.REFUND.subject:
                 amount = self.charged.pop(order_id, 0)
-                refunded = {
-                    "order_id": order_id,
-                    "payment_id": f"p-{order_id}",
-                    "amount_cents": amount,
-                }
-                return "payments.evt.refunded", "payments.refunded", refunded
+                refunded = {"order_id": order_id, "payment_id": f"p-{order_id}",
+                            "amount_cents": amount}  # fmt: skip
+                return c.REFUNDED, refunded
         return None
 
 
 @pytest.fixture
 async def participants(nats_server: NatsServer) -> AsyncIterator[ScriptedParticipants]:
-    scripted = await ScriptedParticipants(nats_server.url, {"sku-lamp": 3, "sku-last": 1}).start()
-    yield scripted
-    await scripted.stop()
+    async with MessageProbe(nats_server.url, source="scripted-participants") as probe:
+        scripted = ScriptedParticipants(probe, {"sku-lamp": 3, "sku-last": 1})
+        yield await scripted.start()
+        await scripted.stop()

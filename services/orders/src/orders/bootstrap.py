@@ -1,26 +1,29 @@
-"""The composition root of orders: settings in, a wired service out. Nothing runs at import."""
+"""The composition root of orders: settings (and a clock) in, a wired service out.
+
+The only module that knows every piece: it builds the runtime, gives every unit of work
+``message_for``, hands the consumers only the units of work and the clock they need, and runs
+the saga sweeper as one of the runtime's loops. Nothing imports it back but ``main`` and
+``__main__``. Nothing runs at import.
+"""
 
 from __future__ import annotations
 
-import asyncio
-import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
-from chassis import ServiceRuntime
-from sqlalchemy.ext.asyncio import AsyncSession
+from chassis import Clock, Incoming, ServiceRuntime, utcnow
 
 from orders.adapters.tables import messaging_tables
 from orders.config import OrdersSettings
 from orders.messaging import consumers
-from orders.service_layer.saga_runner import time_out_due_sagas
+from orders.messaging.outgoing import message_for
+from orders.service_layer.sweeper import time_out_due_sagas
 from orders.service_layer.unit_of_work import OrdersUnitOfWork
 
 MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
-log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -38,28 +41,32 @@ class OrdersService:
     async def unit_of_work(self) -> AsyncIterator[OrdersUnitOfWork]:
         """A new transaction; committed when the block ends without error."""
         async with self.runtime.database.transaction() as session:
-            yield self.unit_of_work_in(session)
+            yield OrdersUnitOfWork(
+                session, self.runtime.outbox, self.step_timeout, outgoing=message_for
+            )
 
-    def unit_of_work_in(self, session: AsyncSession) -> OrdersUnitOfWork:
-        """A unit of work over a transaction someone else opened (a consumer's)."""
-        return OrdersUnitOfWork(session, self.runtime.outbox, self.step_timeout)
+    def unit_of_work_for(self, incoming: Incoming) -> OrdersUnitOfWork:
+        """The unit of work applying an incoming message: in the consumer's transaction, and
+        answering in the message's conversation."""
+        return OrdersUnitOfWork(
+            incoming.session,
+            self.runtime.outbox,
+            self.step_timeout,
+            outgoing=message_for,
+            replying_to=incoming.envelope,
+        )
 
-    async def start_sweeper(self) -> None:
-        """Start the task that times out saga steps whose deadline passed."""
-        self.runtime.run_in_background(asyncio.create_task(self._sweep(), name="saga-sweeper"))
-
-    async def _sweep(self) -> None:
-        while True:
-            try:
-                await time_out_due_sagas(self.unit_of_work, now=datetime.now(UTC))
-            except Exception:  # a database hiccup: try again next round
-                log.exception("saga sweeper failed; retrying")
-            await asyncio.sleep(self.settings.saga_sweep_interval_s)
+    async def sweep(self) -> int:
+        """One round of the saga sweeper, at the runtime's clock."""
+        return await time_out_due_sagas(self.unit_of_work, now=self.runtime.clock())
 
 
-def bootstrap(settings: OrdersSettings) -> OrdersService:
-    runtime = ServiceRuntime(settings, messaging_tables, MIGRATIONS_DIR)
+def bootstrap(settings: OrdersSettings, *, clock: Clock = utcnow) -> OrdersService:
+    """Wire the runtime (database, broker, relay), the reply consumers and the saga sweeper;
+    start nothing."""
+    runtime = ServiceRuntime(settings, messaging_tables, MIGRATIONS_DIR, clock=clock)
     service = OrdersService(settings, runtime)
-    for subscription in consumers.subscriptions(service):
+    for subscription in consumers.subscriptions(service.unit_of_work_for, runtime.clock):
         runtime.subscribe(subscription)
+    runtime.every(settings.saga_sweep_interval_s, service.sweep, name="saga-sweeper")
     return service

@@ -3,10 +3,10 @@ stand-ins for inventory and payments answering on the broker."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import httpx
-from chassis.testing import eventually
+from chassis.testing import MessageProbe, NatsServer, eventually
 
 from orders.config import OrdersSettings
 from orders.main import create_app
@@ -26,7 +26,7 @@ async def settled(client: httpx.AsyncClient, order_id: str, timeout: float = 20)
         body = (await client.get(f"/orders/{order_id}")).json()
         return body if body["status"] != "PENDING" else None
 
-    return await eventually(terminal, timeout=timeout)  # type: ignore[return-value]
+    return cast(dict[str, Any], await eventually(terminal, timeout=timeout))
 
 
 def steps(order: dict[str, Any]) -> list[tuple[str, str]]:
@@ -48,7 +48,7 @@ async def test_confirms_an_order_once_paid_then_commits_its_stock(
         body = (await client.get(f"/orders/{order['id']}")).json()
         return body if ("commit stock", "succeeded") in steps(body) else None
 
-    order = await eventually(committed, timeout=20)
+    order = cast(dict[str, Any], await eventually(committed, timeout=20))
     assert order["status"] == "CONFIRMED"
     assert steps(order) == [
         ("reserve stock", "started"), ("reserve stock", "succeeded"),
@@ -61,6 +61,33 @@ async def test_confirms_an_order_once_paid_then_commits_its_stock(
         "payments.cmd.charge",
         "inventory.cmd.commit-stock",
     ]
+
+
+async def test_announces_each_outcome_once_in_the_orders_conversation(
+    client: httpx.AsyncClient, participants: ScriptedParticipants, nats_server: NatsServer
+) -> None:
+    async with MessageProbe(nats_server.url) as probe:
+        await probe.follow("orders.evt.>")
+        ok = (await client.post("/orders", json=ORDER)).json()["id"]
+        short = {**ORDER, "lines": [{"sku": "sku-lamp", "quantity": 99}]}
+        rejected = (await client.post("/orders", json=short)).json()["id"]
+
+        async def committed() -> bool:
+            body = (await client.get(f"/orders/{ok}")).json()
+            return ("commit stock", "succeeded") in steps(body)
+
+        await eventually(committed, timeout=20)
+        [confirmation] = await probe.wait_for(ok)
+        [rejection] = await probe.wait_for(rejected)
+    assert (confirmation.type, confirmation.data) == (
+        "orders.order-confirmed", {"order_id": ok, "total_cents": 1000}
+    )  # fmt: skip
+    # Sent in the transaction that applied the payment's reply: caused by it.
+    assert confirmation.causation_id is not None
+    assert (rejection.type, rejection.data) == (
+        "orders.order-rejected", {"order_id": rejected, "reason": "out of stock"}
+    )  # fmt: skip
+    assert probe.of(ok) == [confirmation]  # the commit that finished the saga announced nothing
 
 
 async def test_rejects_an_order_when_stock_is_short(

@@ -1,15 +1,15 @@
-"""Loads and stores orders, their lines, their saga and its step log.
+"""Loads and stores orders, their lines, their saga and its timeline.
 
-The only module that knows how the domain maps to rows. Loading a saga for a change locks its
-row on PostgreSQL (``FOR UPDATE``), so a reply, the sweeper and a retry never interleave on one
-saga; SQLite's single writer gives the same guarantee.
+The only module that knows how the domain maps to rows: SQLAlchemy Core statements over the
+tables the row classes declare, each built once at import (ADR 0015). Each saga step runs the
+saga's statements, and the ORM's unit of work and statement building were most of this
+service's CPU (docs/benchmarks.md).
 
-The saga's hot path (placing an order, loading and storing a saga, its timeline) uses Core
-statements built once, not the ORM: each saga step runs it, and the ORM's unit of work and
-statement building were most of this service's CPU (docs/benchmarks.md). Loading a saga reads,
-in the same statement, what its steps need of the order (the status and total the order shows,
-its payment token), so a step costs no extra reads. So does the read of one order; only the API's
-listing keeps the ORM.
+Loading a saga for a change locks its row on PostgreSQL (``FOR UPDATE``), so a reply, the
+sweeper and a retry never interleave on one saga; SQLite's single writer gives the same
+guarantee. The same statement reads what the saga needs of its order (the payment token) and
+what the order row shows (status, total), so a step costs no extra read, and the order row is
+written only when what it shows changes.
 """
 
 from __future__ import annotations
@@ -18,30 +18,35 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Table, bindparam, insert, select, update
+from chassis import table_of
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from orders.adapters.tables import OrderLineRow, OrderRow, SagaRow, SagaStepRow
 from orders.domain import (
+    CheckoutData,
     CheckoutSaga,
     Order,
     OrderLine,
     OrderStatus,
     SagaState,
-    Step,
     TimelineEntry,
 )
 
-_ORDERS: Table = OrderRow.__table__  # type: ignore[attr-defined]
-_LINES: Table = OrderLineRow.__table__  # type: ignore[attr-defined]
-_SAGAS: Table = SagaRow.__table__  # type: ignore[attr-defined]
-_STEPS: Table = SagaStepRow.__table__  # type: ignore[attr-defined]
+_ORDERS = table_of(OrderRow)
+_LINES = table_of(OrderLineRow)
+_SAGAS = table_of(SagaRow)
+_STEPS = table_of(SagaStepRow)
 
 _INSERT_ORDER = insert(_ORDERS)
 _INSERT_LINES = insert(_LINES)
 _INSERT_SAGA = insert(_SAGAS)
 _INSERT_STEPS = insert(_STEPS)
 _SELECT_ORDER = select(_ORDERS).where(_ORDERS.c.id == bindparam("order_id"))
+_SELECT_PAGE = select(_ORDERS).order_by(_ORDERS.c.created_at, _ORDERS.c.id)
+_SELECT_BY_KEY = select(_ORDERS.c.id, _ORDERS.c.request_fingerprint).where(
+    _ORDERS.c.idempotency_key == bindparam("key")
+)
 _SELECT_LINES = select(_LINES.c.order_id, _LINES.c.sku, _LINES.c.quantity).where(
     _LINES.c.order_id.in_(bindparam("order_ids", expanding=True))
 )
@@ -50,9 +55,7 @@ _SELECT_TIMELINE = (
     .where(_STEPS.c.order_id == bindparam("order_id"))
     .order_by(_STEPS.c.id)
 )
-# The saga with what the saga's steps need of its order: the status and total it shows (to
-# update it only when they change) and the payment token (for the charge). Only the saga row
-# is locked.
+# Only the saga row is locked.
 _LOAD_SAGA = (
     select(
         _SAGAS,
@@ -64,7 +67,13 @@ _LOAD_SAGA = (
     .where(_SAGAS.c.order_id == bindparam("order_id"))
     .with_for_update(of=_SAGAS)
 )
-_SELECT_PAYMENT_TOKEN = select(_ORDERS.c.payment_token).where(_ORDERS.c.id == bindparam("order_id"))
+_DUE_SAGAS = (
+    select(_SAGAS.c.order_id)
+    .where(_SAGAS.c.deadline_at.is_not(None), _SAGAS.c.deadline_at <= bindparam("now"))
+    .order_by(_SAGAS.c.deadline_at)
+    .limit(bindparam("limit"))
+    .with_for_update(skip_locked=True)
+)
 _SAGA_FIELDS = ("state", "deadline_at", "attempts", "total_cents", "reason")
 # Bound names differ from the columns': SQLAlchemy reserves those for its own SET parameters.
 _UPDATE_SAGA = (
@@ -80,15 +89,17 @@ _UPDATE_ORDER = (
     )
 )
 
+Shown = tuple[OrderStatus, int | None]
+"""What an order row shows of its checkout: its status and its total."""
+
 
 class OrderRepository:
     def __init__(self, session: AsyncSession, step_timeout: timedelta) -> None:
         self.session = session
         self.step_timeout = step_timeout
-        # What each order row shows (status, total) as this transaction read or wrote it: the
-        # row is updated only when that changes.
-        self._shown: dict[str, tuple[OrderStatus, int | None]] = {}
-        self._payment_tokens: dict[str, str] = {}
+        # What each order row shows as this transaction read or wrote it: the row is updated
+        # only when that changes.
+        self._shown: dict[str, Shown] = {}
 
     async def add(
         self, order: Order, *, idempotency_key: str | None, fingerprint: str | None
@@ -119,28 +130,26 @@ class OrderRepository:
 
     async def find_by_idempotency_key(self, key: str) -> tuple[str, str | None] | None:
         """The (order id, request fingerprint) recorded under ``key``, if any."""
-        query = select(OrderRow.id, OrderRow.request_fingerprint).where(
-            OrderRow.idempotency_key == key
-        )
-        row = (await self.session.execute(query)).first()
-        return (row[0], row[1]) if row else None
+        row = (await self.session.execute(_SELECT_BY_KEY, {"key": key})).first()
+        return (row.id, row.request_fingerprint) if row else None
 
-    async def get(self, order_id: str, *, with_timeline: bool = True) -> Order | None:
+    async def get(self, order_id: str) -> Order | None:
+        """The order with its lines and its timeline."""
         row = (await self.session.execute(_SELECT_ORDER, {"order_id": order_id})).first()
         if row is None:
             return None
         lines = await self._lines([order_id])
         order = _to_domain(row, lines.get(order_id, []))
-        if with_timeline:
-            steps = await self.session.execute(_SELECT_TIMELINE, {"order_id": order_id})
-            order.timeline = [TimelineEntry(s.step, s.outcome, s.detail, s.at) for s in steps]
+        steps = await self.session.execute(_SELECT_TIMELINE, {"order_id": order_id})
+        order.timeline = [TimelineEntry(s.step, s.outcome, s.detail, s.at) for s in steps]
         return order
 
-    async def list(self, *, status: OrderStatus | None, limit: int, offset: int) -> list[Order]:
-        query = select(OrderRow).order_by(OrderRow.created_at, OrderRow.id)  # type: ignore[arg-type]
+    async def page(self, *, status: OrderStatus | None, limit: int, offset: int) -> list[Order]:
+        """Orders oldest first (with their lines, without timelines), optionally of a status."""
+        query = _SELECT_PAGE
         if status is not None:
-            query = query.where(OrderRow.status == status.value)
-        rows = (await self.session.execute(query.limit(limit).offset(offset))).scalars().all()
+            query = query.where(_ORDERS.c.status == status.value)
+        rows = (await self.session.execute(query.limit(limit).offset(offset))).all()
         lines = await self._lines([row.id for row in rows])
         return [_to_domain(row, lines.get(row.id, [])) for row in rows]
 
@@ -154,8 +163,9 @@ class OrderRepository:
         return lines
 
     # --- the saga -------------------------------------------------------------------------
-    def new_saga(self, order_id: str) -> CheckoutSaga:
-        return CheckoutSaga(order_id, self.step_timeout)
+    def new_saga(self, order: Order) -> CheckoutSaga:
+        """The checkout of ``order``, placed in this transaction (see ``add``)."""
+        return CheckoutSaga.of(order, self.step_timeout)
 
     async def load_saga(self, order_id: str) -> CheckoutSaga | None:
         """The saga of ``order_id``, locked for this transaction."""
@@ -163,88 +173,68 @@ class OrderRepository:
         if row is None:
             return None
         self._shown[order_id] = (OrderStatus(row.order_status), row.order_total_cents)
-        self._payment_tokens[order_id] = row.payment_token
         return CheckoutSaga(
-            order_id=row.order_id,
-            step_timeout=self.step_timeout,
+            CheckoutData(row.order_id, row.payment_token, total_cents=row.total_cents),
+            self.step_timeout,
             state=SagaState(row.state),
             deadline_at=row.deadline_at,
             attempts=row.attempts,
-            total_cents=row.total_cents,
             reason=row.reason,
         )
 
     async def save_saga(
-        self, saga: CheckoutSaga, steps: list[Step], now: datetime, *, new: bool = False
+        self,
+        saga: CheckoutSaga,
+        timeline: Sequence[TimelineEntry],
+        now: datetime,
+        *,
+        new: bool = False,
     ) -> None:
-        """Store the saga, append its new steps, and bring the order's status along."""
+        """Store the saga, append its new timeline entries, and bring the order row along."""
+        order_id = saga.order_id
         values = {
             "state": saga.state.value,
             "deadline_at": saga.deadline_at,
             "attempts": saga.attempts,
-            "total_cents": saga.total_cents,
+            "total_cents": saga.data.total_cents,
             "reason": saga.reason,
         }
-        shown: tuple[OrderStatus, int | None] | None
+        shown: Shown | None
         if new:
-            await self.session.execute(_INSERT_SAGA, {"order_id": saga.order_id, **values})
-            # A new order row shows PENDING, without a total (see ``add``).
-            shown = (OrderStatus.PENDING, None)
+            await self.session.execute(_INSERT_SAGA, {"order_id": order_id, **values})
+            shown = (OrderStatus.PENDING, None)  # as ``add`` wrote the order row
         else:
             await self.session.execute(
-                _UPDATE_SAGA,
-                {"b_order_id": saga.order_id, **{f"b_{k}": v for k, v in values.items()}},
+                _UPDATE_SAGA, {"b_order_id": order_id, **{f"b_{k}": v for k, v in values.items()}}
             )
-            shown = self._shown.get(saga.order_id)
-        if steps:
+            shown = self._shown.get(order_id)
+        if timeline:
             await self.session.execute(
                 _INSERT_STEPS,
                 [
-                    {"order_id": saga.order_id, "step": s.step, "outcome": s.outcome,
-                     "detail": s.detail, "at": now}
-                    for s in steps
+                    {"order_id": order_id, "step": entry.step, "outcome": entry.outcome,
+                     "detail": entry.detail, "at": entry.at}
+                    for entry in timeline
                 ],
             )  # fmt: skip
-        status = _order_status(saga.state)
-        self._shown[saga.order_id] = (status, saga.total_cents)
-        if shown != (status, saga.total_cents):
-            # The order shows only its total and its outcome (the reason comes with REJECTED).
+        now_shown = (saga.order_status, saga.data.total_cents)
+        self._shown[order_id] = now_shown
+        if shown != now_shown:
             await self.session.execute(
                 _UPDATE_ORDER,
                 {
-                    "b_order_id": saga.order_id,
-                    "b_status": status.value,
-                    "b_reason": saga.reason if saga.state is SagaState.REJECTED else None,
-                    "b_total_cents": saga.total_cents,
+                    "b_order_id": order_id,
+                    "b_status": saga.order_status.value,
+                    "b_reason": saga.order_reason,
+                    "b_total_cents": saga.data.total_cents,
                     "b_updated_at": now,
                 },
-            )  # fmt: skip
-
-    async def payment_token(self, order_id: str) -> str:
-        """The token ``order_id`` is paid with (read with its saga, when that was loaded)."""
-        token = self._payment_tokens.get(order_id)
-        if token is None:
-            result = await self.session.execute(_SELECT_PAYMENT_TOKEN, {"order_id": order_id})
-            token = self._payment_tokens[order_id] = result.scalar_one()
-        return token
+            )
 
     async def due_sagas(self, now: datetime, limit: int) -> list[str]:
         """Unfinished sagas whose step deadline has passed (skipping ones others hold)."""
-        query = (
-            select(SagaRow.order_id)
-            .where(SagaRow.deadline_at.is_not(None), SagaRow.deadline_at <= now)  # type: ignore[union-attr, operator]
-            .order_by(SagaRow.deadline_at)  # type: ignore[arg-type]
-            .limit(limit)
-            .with_for_update(skip_locked=True)
-        )
-        return list((await self.session.execute(query)).scalars())
-
-
-def _order_status(state: SagaState) -> OrderStatus:
-    """What the order shows for its saga's state: confirmed from the pivot on (the charge)."""
-    if state.order_confirmed:
-        return OrderStatus.CONFIRMED
-    return OrderStatus.REJECTED if state is SagaState.REJECTED else OrderStatus.PENDING
+        result = await self.session.execute(_DUE_SAGAS, {"now": now, "limit": limit})
+        return list(result.scalars())
 
 
 def _to_domain(row: Any, lines: list[OrderLine]) -> Order:

@@ -1,16 +1,24 @@
-"""Dependencies the routes ask for, as ``Annotated`` aliases."""
+"""Dependencies the routes ask for, as ``Annotated`` aliases, read from ``app.state`` (set by
+``main.create_app``): the routes never see the composition root."""
 
 from typing import Annotated
 
+from chassis import Clock
 from fastapi import Depends, Request
 
-from orders.bootstrap import OrdersService
+from orders.service_layer.unit_of_work import UnitOfWorkFactory
 
 
 # async: FastAPI runs a plain ``def`` dependency in its thread pool, a thread hop per request.
-async def get_service(request: Request) -> OrdersService:
-    service: OrdersService = request.app.state.service
-    return service
+async def get_unit_of_work(request: Request) -> UnitOfWorkFactory:
+    unit_of_work: UnitOfWorkFactory = request.app.state.unit_of_work
+    return unit_of_work
 
 
-ServiceDep = Annotated[OrdersService, Depends(get_service)]
+async def get_clock(request: Request) -> Clock:
+    clock: Clock = request.app.state.clock
+    return clock
+
+
+UnitOfWorkDep = Annotated[UnitOfWorkFactory, Depends(get_unit_of_work)]
+ClockDep = Annotated[Clock, Depends(get_clock)]

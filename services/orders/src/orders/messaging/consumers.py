@@ -1,61 +1,84 @@
 """What orders consumes: the replies of inventory and payments, which drive the checkout saga.
 
-Each reply is correlated by its correlation id (the order id = the saga id) and applied in the
-same transaction as the consumer's inbox record, so a redelivered reply is never applied twice;
-the saga itself ignores replies that do not fit its current state (duplicates, late ones).
+Two durable consumers, one per participant's stream, each filtered to the exact reply subjects
+it understands (the contracts give the stream and the subjects). Each reply is applied to the
+saga of its order id (the saga id, also the correlation id) in the consumer's transaction, the
+one that records it in the inbox, so a redelivered reply is never applied twice; the saga
+itself ignores replies that do not fit its current state (duplicates, late ones).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
 
-from chassis import Contract, Envelope, Route, Subscription
-from sqlalchemy.ext.asyncio import AsyncSession
+from chassis import Clock, Incoming, Subscription, on
 
-from orders.domain import saga as s
+from orders.domain import (
+    PaymentCharged,
+    PaymentDeclined,
+    PaymentRefunded,
+    SagaEvent,
+    StockCommitted,
+    StockRejected,
+    StockReleased,
+    StockReserved,
+)
 from orders.messaging import contracts as c
 from orders.service_layer.saga_runner import apply_event
+from orders.service_layer.unit_of_work import OrdersUnitOfWork
 
-if TYPE_CHECKING:
-    from orders.bootstrap import OrdersService
+UnitOfWorkFor = Callable[[Incoming], OrdersUnitOfWork]
+"""The unit of work that applies one incoming message (in its transaction, answering it)."""
 
-# Each reply contract, and how its payload becomes an event the saga understands.
-_REPLIES: dict[Contract[Any], Callable[[Any], s.SagaEvent]] = {
-    c.STOCK_RESERVED: lambda p: s.StockReserved(total_cents=p.total_cents),
-    c.STOCK_REJECTED: lambda p: s.StockRejected(reason=p.reason),
-    c.STOCK_RELEASED: lambda p: s.StockReleased(),
-    c.STOCK_COMMITTED: lambda p: s.StockCommitted(),
-    c.CHARGED: lambda p: s.PaymentCharged(amount_cents=p.amount_cents),
-    c.DECLINED: lambda p: s.PaymentDeclined(reason=p.reason),
-    c.REFUNDED: lambda p: s.PaymentRefunded(amount_cents=p.amount_cents),
-}
+Reply = (
+    c.StockReservedV1
+    | c.StockRejectedV1
+    | c.StockReleasedV1
+    | c.StockCommittedV1
+    | c.ChargedV1
+    | c.DeclinedV1
+    | c.RefundedV1
+)
 
 
-def subscriptions(service: OrdersService) -> list[Subscription]:
-    def route(contract: Contract[Any]) -> Route:
-        to_event = _REPLIES[contract]
+def saga_event(reply: Reply) -> SagaEvent:
+    """What a participant's reply tells the saga."""
+    match reply:
+        case c.StockReservedV1():
+            return StockReserved(total_cents=reply.total_cents)
+        case c.StockRejectedV1():
+            return StockRejected(reason=reply.reason)
+        case c.StockReleasedV1():
+            return StockReleased()
+        case c.StockCommittedV1():
+            return StockCommitted()
+        case c.ChargedV1():
+            return PaymentCharged(amount_cents=reply.amount_cents)
+        case c.DeclinedV1():
+            return PaymentDeclined(reason=reply.reason)
+        case c.RefundedV1():
+            return PaymentRefunded(amount_cents=reply.amount_cents)
 
-        async def on_reply(envelope: Envelope, session: AsyncSession) -> None:
-            payload = contract.parse(envelope)
-            await apply_event(
-                payload.order_id,
-                to_event(payload),
-                service.unit_of_work_in(session),
-                now=datetime.now(UTC),
-                causation_id=envelope.id,
-            )
 
-        return Route(contract.type, on_reply, frozenset({contract.version}))
+def subscriptions(unit_of_work_for: UnitOfWorkFor, clock: Clock) -> list[Subscription]:
+    """The durable consumers of orders (started with the service's runtime)."""
 
-    inventory = [c.STOCK_RESERVED, c.STOCK_REJECTED, c.STOCK_RELEASED, c.STOCK_COMMITTED]
-    payments = [c.CHARGED, c.DECLINED, c.REFUNDED]
+    async def apply_reply(reply: Reply, incoming: Incoming) -> None:
+        uow = unit_of_work_for(incoming)
+        await apply_event(reply.order_id, saga_event(reply), uow, now=clock())
+
     return [
         Subscription.of(
-            "inventory-replies", "INVENTORY", [r.subject for r in inventory], map(route, inventory)
+            "inventory-replies",
+            [
+                on(c.STOCK_RESERVED, apply_reply),
+                on(c.STOCK_REJECTED, apply_reply),
+                on(c.STOCK_RELEASED, apply_reply),
+                on(c.STOCK_COMMITTED, apply_reply),
+            ],
         ),
         Subscription.of(
-            "payments-replies", "PAYMENTS", [r.subject for r in payments], map(route, payments)
+            "payments-replies",
+            [on(c.CHARGED, apply_reply), on(c.DECLINED, apply_reply), on(c.REFUNDED, apply_reply)],
         ),
     ]

@@ -5,20 +5,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
-from orders.domain import Order, OrderLine, TimelineEntry
+from orders.domain import Order, PlaceOrder
 from orders.service_layer.saga_runner import record_decision
 from orders.service_layer.unit_of_work import OrdersUnitOfWork
-
-
-@dataclass(frozen=True)
-class PlaceOrder:
-    customer_id: str
-    lines: list[OrderLine]
-    payment_token: str
-    idempotency_key: str | None = None
 
 
 class IdempotencyKeyReused(Exception):
@@ -35,7 +26,9 @@ def fingerprint(command: PlaceOrder) -> str:
     return hashlib.sha256(json.dumps(canonical, sort_keys=True).encode()).hexdigest()
 
 
-async def place_order(command: PlaceOrder, uow: OrdersUnitOfWork) -> tuple[Order, bool]:
+async def place_order(
+    command: PlaceOrder, uow: OrdersUnitOfWork, *, now: datetime
+) -> tuple[Order, bool]:
     """Accept an order and start its checkout. Returns (order, created).
 
     With an idempotency key seen before, returns that order unchanged (created is False); a
@@ -52,15 +45,12 @@ async def place_order(command: PlaceOrder, uow: OrdersUnitOfWork) -> tuple[Order
             assert order is not None
             return order, False
 
-    now = datetime.now(UTC)
     order = Order.place(command.customer_id, command.lines, command.payment_token, now=now)
     await uow.orders.add(
         order, idempotency_key=command.idempotency_key, fingerprint=request_fingerprint
     )
-    saga = uow.orders.new_saga(order.id)
+    saga = uow.orders.new_saga(order)
     decision = saga.start(now)
-    await record_decision(
-        saga, decision, uow, now=now, causation_id=None, order=order, new_saga=True
-    )
-    order.timeline = [TimelineEntry(s.step, s.outcome, s.detail, now) for s in decision.steps]
+    await record_decision(saga, decision, uow, now=now, new_saga=True)
+    order.timeline = decision.timeline
     return order, True

@@ -1,14 +1,34 @@
-"""One transaction of orders: its repository and its outbox."""
+"""One transaction of orders: its repository, and ``emit`` into its outbox."""
 
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from datetime import timedelta
 
-from chassis import Outbox, UnitOfWork
+from chassis import Envelope, Outbox, Outgoing, UnitOfWork
+from chassis.unit_of_work import no_outgoing
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from orders.adapters.repository import OrderRepository
 
 
 class OrdersUnitOfWork(UnitOfWork):
-    def __init__(self, session: AsyncSession, outbox: Outbox, step_timeout: timedelta) -> None:
-        super().__init__(session, outbox, source="orders")
+    """The orders (and their sagas) and ``emit`` (the outbox), all in one transaction."""
+
+    def __init__(
+        self,
+        session: AsyncSession,
+        outbox: Outbox,
+        step_timeout: timedelta,
+        *,
+        outgoing: Outgoing = no_outgoing,
+        replying_to: Envelope | None = None,
+    ) -> None:
+        super().__init__(session, outbox, "orders", outgoing=outgoing, replying_to=replying_to)
         self.orders = OrderRepository(session, step_timeout)
+
+
+UnitOfWorkFactory = Callable[[], AbstractAsyncContextManager[OrdersUnitOfWork]]
+"""Opens a new transaction (committed when the block ends without error): what routes and the
+sweeper get."""
