@@ -2,6 +2,7 @@
 
 import pytest
 from chassis import ConfigError, load_settings
+from chassis.testing.settings import assert_refused_by_name, bad_values
 
 from orders.config import OrdersSettings
 
@@ -17,3 +18,8 @@ def test_the_default_database_is_a_sqlite_file_of_its_own(monkeypatch: pytest.Mo
     settings = load_settings(OrdersSettings)
     assert settings.database_url.startswith("sqlite+aiosqlite:///")
     assert settings.database_url.endswith("/orders.db")
+
+
+@pytest.mark.parametrize(("setting", "value"), bad_values(OrdersSettings))
+def test_every_bad_number_stops_startup_naming_its_variable(setting: str, value: str) -> None:
+    assert_refused_by_name(OrdersSettings, setting, value)
