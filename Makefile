@@ -6,7 +6,7 @@ UV := $(or $(shell command -v uv 2>/dev/null),$(CURDIR)/.tools/bin/uv)
 VENV := $(CURDIR)/.venv
 MKSERVICE := $(VENV)/bin/mkservice
 SYNC_INPUTS := pyproject.toml uv.lock platform/pyproject.toml scaffold/pyproject.toml \
-	$(wildcard services/*/pyproject.toml)
+	$(wildcard tests/lab/pyproject.toml services/*/pyproject.toml)
 
 .PHONY: help bootstrap demo up test test-postgres lint check chaos chaos-ci bench clean
 
@@ -14,7 +14,7 @@ help:
 	@echo "make demo           run the reference checkout end to end (SQLite, embedded NATS)"
 	@echo "make test           run every test suite (SQLite mode)"
 	@echo "make test-postgres  the same suites in Postgres mode (needs a PostgreSQL server)"
-	@echo "make lint           ruff and mypy"
+	@echo "make lint           ruff, mypy and each service's import-linter layers"
 	@echo "make check          mkservice check: look for the distributed monolith"
 	@echo "make chaos          the fault suite, full size (10,000 sagas, 210 faults; ~30 min)"
 	@echo "make chaos-ci       the fault suite, CI size (500 sagas, 32 faults; minutes)"
@@ -30,6 +30,8 @@ $(VENV)/.synced: $(SYNC_INPUTS) | $(UV)
 
 bootstrap: $(VENV)/.synced
 
+# demo, chaos and bench are the reference checkout's lab (tests/lab, a plugin of mkservice:
+# docs/adr/0016-the-checkout-lab-is-a-plugin-of-mkservice.md).
 demo: bootstrap
 	$(MKSERVICE) demo
 
@@ -42,10 +44,19 @@ test: bootstrap
 test-postgres: bootstrap
 	$(MKSERVICE) test --postgres
 
+# Every service under services/ is found, not listed: its sources are type-checked (package names
+# are unique in the workspace, so one mypy run holds them all) and its layers checked by the
+# import-linter contract in its own pyproject.toml.
+SERVICE_DIRS := $(patsubst %/pyproject.toml,%,$(wildcard services/*/pyproject.toml))
+
 lint: bootstrap
 	$(VENV)/bin/ruff check platform scaffold/src scaffold/tests services tests
 	$(VENV)/bin/ruff format --check platform scaffold/src scaffold/tests services tests
-	$(VENV)/bin/mypy platform/src scaffold/src
+	$(VENV)/bin/mypy platform/src scaffold/src $(addsuffix /src,$(SERVICE_DIRS))
+	@status=0; for service in $(SERVICE_DIRS); do \
+		echo "lint-imports: $$service"; \
+		(cd $$service && PYTHONPATH=src $(VENV)/bin/lint-imports --no-cache --no-logo) || status=1; \
+	done; exit $$status
 
 check: bootstrap
 	$(MKSERVICE) check

@@ -1,18 +1,20 @@
 """Fixtures for the tests of {{ cookiecutter.service_slug }}.
 
 Its own fresh database (SQLite, or PostgreSQL in Postgres mode) and a real nats-server, both
-from the chassis's pytest plugin.
+from the chassis's pytest plugin, and a clock the tests set.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime
 
 import httpx
 import pytest
+from chassis import Clock, load_settings
 from chassis.migrations import upgrade
-from chassis.testing import NatsServer
+from chassis.testing import ManualClock, NatsServer
 
 from {{ cookiecutter.package }}.bootstrap import MIGRATIONS_DIR
 from {{ cookiecutter.package }}.config import {{ cookiecutter.class_prefix }}Settings
@@ -20,10 +22,23 @@ from {{ cookiecutter.package }}.main import create_app
 
 
 @pytest.fixture
+def manual_clock() -> ManualClock:
+    """A clock standing at noon on 2026-01-01 (a past day: housekeeping prunes nothing)."""
+    return ManualClock(datetime(2026, 1, 1, 12, tzinfo=UTC))
+
+
+@pytest.fixture
+def clock(manual_clock: ManualClock) -> Clock:
+    """The service's clock: the manual one, so that tests know what time it stamps."""
+    return manual_clock
+
+
+@pytest.fixture
 def settings(
     database_url_for: Callable[[str], str], nats_server: NatsServer
 ) -> {{ cookiecutter.class_prefix }}Settings:
-    return {{ cookiecutter.class_prefix }}Settings(
+    return load_settings(
+        {{ cookiecutter.class_prefix }}Settings,
         database_url=database_url_for("{{ cookiecutter.package }}"),
         nats_url=nats_server.url,
         relay_poll_interval_s=0.2,
@@ -37,9 +52,11 @@ async def migrated(settings: {{ cookiecutter.class_prefix }}Settings) -> {{ cook
 
 
 @pytest.fixture
-async def client(migrated: {{ cookiecutter.class_prefix }}Settings) -> AsyncIterator[httpx.AsyncClient]:
+async def client(
+    migrated: {{ cookiecutter.class_prefix }}Settings, clock: Clock
+) -> AsyncIterator[httpx.AsyncClient]:
     """The app with its lifespan running (relay and consumers), called in-process."""
-    app = create_app(migrated)
+    app = create_app(migrated, clock=clock)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:

@@ -1,20 +1,21 @@
 """Settings of {{ cookiecutter.service_slug }}.
 
-Each is read from the environment variable {{ cookiecutter.env_prefix }}<NAME>.
+Each is read from the environment variable
+{{ cookiecutter.package.upper() }}_<NAME>,
+the prefix following from ``service_name``. The port is not set here: the stack sets
+{{ cookiecutter.package.upper() }}_PORT
+from the record ``[tool.mkservice]`` in pyproject.toml.
 """
 
 from typing import ClassVar
 
-from chassis import ServiceSettings, load_settings, service_config
+from chassis import ServiceSettings, load_settings
 
 
 class {{ cookiecutter.class_prefix }}Settings(ServiceSettings):
     """Everything ServiceSettings reads, plus what this service adds."""
 
-    model_config = service_config("{{ cookiecutter.env_prefix }}")
     service_name: ClassVar[str] = "{{ cookiecutter.service_slug }}"
-
-    port: int = {{ cookiecutter.port }}
 
 
 def load() -> {{ cookiecutter.class_prefix }}Settings:

@@ -8,7 +8,7 @@ from dataclasses import asdict
 from chassis import InvalidInput, NotFound
 from fastapi import APIRouter, Query, status
 
-from {{ cookiecutter.package }}.api.deps import ServiceDep
+from {{ cookiecutter.package }}.api.deps import ClockDep, UnitOfWorkDep
 from {{ cookiecutter.package }}.api.schemas import ItemCreate, ItemPublic
 from {{ cookiecutter.package }}.domain import CreateItem, InvalidItem
 from {{ cookiecutter.package }}.service_layer import handlers
@@ -19,20 +19,22 @@ MAX_OFFSET = 1_000_000_000
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=ItemPublic)
-async def create_item(body: ItemCreate, service: ServiceDep) -> ItemPublic:
+async def create_item(
+    body: ItemCreate, unit_of_work: UnitOfWorkDep, clock: ClockDep
+) -> ItemPublic:
     """Create an item. Its ``item-created`` event is published through the outbox."""
     try:
-        async with service.unit_of_work() as uow:
-            item = await handlers.create_item(CreateItem(name=body.name), uow)
+        async with unit_of_work() as uow:
+            item = await handlers.create_item(CreateItem(name=body.name), uow, now=clock())
     except InvalidItem as error:
         raise InvalidInput(str(error)) from error
     return ItemPublic(**asdict(item))
 
 
 @router.get("/{item_id}", response_model=ItemPublic)
-async def get_item(item_id: str, service: ServiceDep) -> ItemPublic:
+async def get_item(item_id: str, unit_of_work: UnitOfWorkDep) -> ItemPublic:
     """One item by id."""
-    async with service.unit_of_work() as uow:
+    async with unit_of_work() as uow:
         item = await uow.items.get(item_id)
     if item is None:
         raise NotFound(f"no item {item_id}")
@@ -41,11 +43,11 @@ async def get_item(item_id: str, service: ServiceDep) -> ItemPublic:
 
 @router.get("", response_model=list[ItemPublic])
 async def list_items(
-    service: ServiceDep,
+    unit_of_work: UnitOfWorkDep,
     limit: int = Query(50, ge=1, le=500),
     offset: int = Query(0, ge=0, le=MAX_OFFSET),
 ) -> list[ItemPublic]:
     """Items, oldest first."""
-    async with service.unit_of_work() as uow:
+    async with unit_of_work() as uow:
         items = await uow.items.list(limit=limit, offset=offset)
     return [ItemPublic(**asdict(item)) for item in items]

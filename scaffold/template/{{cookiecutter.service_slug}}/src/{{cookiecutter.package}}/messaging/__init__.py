@@ -1,4 +1,5 @@
 """Messaging of {{ cookiecutter.service_slug }}.
 
-The messages it publishes and the consumers of what it subscribes to.
+``contracts``: the messages it owns (and copies of those it reads); ``outgoing``: the one place a
+domain event becomes a message; ``consumers``: what it subscribes to.
 """

@@ -1,40 +1,29 @@
 """What {{ cookiecutter.service_slug }} consumes.
 
 Each consumer applies a message once (the inbox) and then acks. The example consumer reads the
-service's own ``item-created`` events; a real one usually reads another service's events, from
-that service's stream.
+service's own ``item-created`` events; a real one usually reads another service's events. Its
+contract names the subject, and so the stream: nothing here repeats either.
 """
 
-from __future__ import annotations
+from collections.abc import Callable
 
-from typing import TYPE_CHECKING
+from chassis import Clock, Incoming, Subscription, on
 
-from chassis import Envelope, Route, Subscription
-from sqlalchemy.ext.asyncio import AsyncSession
-
+from {{ cookiecutter.package }}.domain import MarkItemAnnounced
 from {{ cookiecutter.package }}.messaging import contracts
 from {{ cookiecutter.package }}.service_layer import handlers
+from {{ cookiecutter.package }}.service_layer.unit_of_work import {{ cookiecutter.class_prefix }}UnitOfWork
 
-if TYPE_CHECKING:
-    from {{ cookiecutter.package }}.bootstrap import {{ cookiecutter.class_prefix }}Service
+UnitOfWorkFor = Callable[[Incoming], {{ cookiecutter.class_prefix }}UnitOfWork]
+"""The unit of work in the transaction a message is applied in, answering in its conversation."""
 
 
-def subscriptions(service: {{ cookiecutter.class_prefix }}Service) -> list[Subscription]:
-    async def on_item_created(envelope: Envelope, session: AsyncSession) -> None:
-        event = contracts.ITEM_CREATED.parse(envelope)
-        await handlers.mark_announced(event.item_id, service.unit_of_work_in(session))
+def subscriptions(unit_of_work_for: UnitOfWorkFor, clock: Clock) -> list[Subscription]:
+    """The durable consumers of this service (started with its runtime)."""
 
-    return [
-        Subscription.of(
-            "item-announcer",
-            stream="{{ cookiecutter.stream }}",
-            subjects=[contracts.ITEM_CREATED.subject],
-            routes=[
-                Route(
-                    contracts.ITEM_CREATED.type,
-                    on_item_created,
-                    frozenset({contracts.ITEM_CREATED.version}),
-                )
-            ],
+    async def on_item_created(payload: contracts.ItemCreatedV1, incoming: Incoming) -> None:
+        await handlers.mark_announced(
+            MarkItemAnnounced(item_id=payload.item_id), unit_of_work_for(incoming), now=clock()
         )
-    ]
+
+    return [Subscription.of("item-announcer", [on(contracts.ITEM_CREATED, on_item_created)])]
