@@ -10,7 +10,8 @@ published back, matched to what was sent by causation or correlation id::
         assert answer.type == "inventory.stock-reserved"
 
 It plays a participant too: follow a service's commands (``orders`` sends them to
-``inventory.cmd.>``) and ``send`` the replies.
+``inventory.cmd.>``) and ``send`` the replies; and an owner whose events a consumer reads
+(``create_stream_of("orders")``, then ``send`` an ``orders.evt.*`` event).
 """
 
 from __future__ import annotations
@@ -91,6 +92,17 @@ class MessageProbe:
             return True
 
         await eventually(exists, timeout=self.timeout_s)
+
+    async def create_stream_of(self, service: str) -> None:
+        """Create the stream ``service`` owns, as that service would on its start.
+
+        For a consumer's tests, where the owner of the events it reads is not running: the
+        consumer binds to the owner's stream, which must exist (``orders`` for a consumer of
+        ``orders.evt.order-confirmed``).
+        """
+        await self.js.add_stream(
+            name=naming.stream_name(service), subjects=naming.stream_subjects(service)
+        )
 
     async def follow(self, *subjects: str, stream: str | None = None) -> None:
         """Record every message stored on ``subjects`` from the start of their stream.
