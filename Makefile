@@ -52,7 +52,7 @@ SERVICE_DIRS := $(patsubst %/pyproject.toml,%,$(wildcard services/*/pyproject.to
 lint: bootstrap
 	$(VENV)/bin/ruff check platform scaffold/src scaffold/tests services tests
 	$(VENV)/bin/ruff format --check platform scaffold/src scaffold/tests services tests
-	$(VENV)/bin/mypy platform/src scaffold/src $(addsuffix /src,$(SERVICE_DIRS))
+	$(VENV)/bin/mypy platform/src scaffold/src tests/lab/src $(addsuffix /src,$(SERVICE_DIRS))
 	@status=0; for service in $(SERVICE_DIRS); do \
 		echo "lint-imports: $$service"; \
 		(cd $$service && PYTHONPATH=src $(VENV)/bin/lint-imports --no-cache --no-logo) || status=1; \

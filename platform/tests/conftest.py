@@ -8,13 +8,13 @@ import sys
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
-# Keep this first. From the workspace root (`pytest` typed there or in platform/, `pytest
-# platform`) pytest names this module `platform.tests.conftest` after its path and, the standard
-# library's `platform` being no package, has just put this folder in sys.modules in its place;
-# nats, SQLAlchemy, asyncpg and aiohttp call platform.system() and the like. Put the real module
-# back before anything imports them.
-if not hasattr(sys.modules["platform"], "system"):
-    del sys.modules["platform"]
+# Before any other import. When the rootdir is the workspace root (`pytest` typed there or inside
+# platform/, `pytest platform`), pytest names this module `platform.tests.conftest` after its
+# path and, the standard library's `platform` being no package, has just put this folder in
+# sys.modules in its place; nats, SQLAlchemy, asyncpg and aiohttp call platform.system() and the
+# like. Put the real module back.
+if not hasattr(sys.modules.get("platform"), "system"):
+    sys.modules.pop("platform", None)
     importlib.import_module("platform")
 
 import pytest  # noqa: E402

@@ -12,7 +12,7 @@ Fixtures
     and never assume empty tables. ``stack.url("orders")`` is a service's base URL,
     ``stack.service("orders").log_file`` its log; on a failure each log's tail is printed.
 ``checkout``
-    A :class:`mkservice.stack.client.CheckoutClient` on ``stack``: ``create_product``,
+    A :class:`mkservice_lab.client.CheckoutClient` on ``stack``: ``create_product``,
     ``place_order``, ``place_and_wait``, ``wait_terminal``, ``get_order``, ``product``,
     ``products``, ``payment``, ``payments``.
 ``start_stack``
@@ -49,7 +49,7 @@ import pytest
 from chassis.testing import PostgresSandbox
 
 from mkservice.stack import Supervisor, discover_services, log_tail
-from mkservice.stack.client import CheckoutClient
+from mkservice_lab.client import CheckoutClient
 
 REPO = Path(__file__).resolve().parents[2]
 

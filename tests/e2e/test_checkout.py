@@ -7,7 +7,7 @@ import asyncio
 from collections.abc import Callable
 from typing import Any
 
-from mkservice.stack.client import CheckoutClient
+from mkservice_lab.client import CheckoutClient
 
 
 def net_charge(payment: dict[str, Any] | None) -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from mkservice.stack.client import CheckoutClient
+from mkservice_lab.client import CheckoutClient
 
 
 async def test_places_an_order_and_returns_it_once_its_saga_has_finished(

@@ -14,7 +14,7 @@ import pytest
 from e2e.test_checkout import net_charge
 
 from mkservice.stack import Supervisor
-from mkservice.stack.client import CheckoutClient
+from mkservice_lab.client import CheckoutClient
 
 
 @pytest.fixture(scope="module")

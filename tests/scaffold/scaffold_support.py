@@ -10,10 +10,26 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from mkservice.generator.compose_file import compose_ports, init_mounts
+from mkservice.generator.registry import allocate_port, used_ports
+from mkservice.record import RegisteredService, read_registry
 from mkservice.workspace import copy_workspace, find_workspace_root
 
 ROOT = find_workspace_root(Path(__file__).resolve().parent)
 assert ROOT is not None, "the tests live inside the workspace"
+# The services this workspace has: the tests hold for any (the reference checkout's three, or a
+# team's own after `mkservice remove orders inventory payments`), so they name none.
+SERVICES: list[RegisteredService] = read_registry(ROOT)
+
+
+def next_port(root: Path) -> int:
+    """The port ``mkservice new`` gives the next service in ``root``."""
+    return allocate_port({**compose_ports(root), **used_ports(read_registry(root))})
+
+
+def next_init_script(root: Path, slug: str) -> str:
+    """The init script name ``mkservice new`` gives the next service in ``root``."""
+    return f"{len(init_mounts(root)) + 1:02d}-{slug}.sql"
 
 
 def copy_repo(destination: Path) -> Path:

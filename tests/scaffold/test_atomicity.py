@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 import yaml
-from scaffold_support import changes, mkservice, mkservice_json, snapshot
+from scaffold_support import changes, mkservice, mkservice_json, next_port, snapshot
 
-from mkservice.generator.compose import stale_blocks
+from mkservice.generator.compose_file import stale_blocks
 
 
 def test_a_failing_uv_lock_undoes_everything(repo: Path) -> None:
@@ -87,8 +87,10 @@ def test_a_service_folder_removed_by_hand_breaks_nothing_else(repo: Path) -> Non
     )
 
     # The port of the stale block stays taken; re-creating the service replaces the block.
+    stale_block = yaml.safe_load((repo / "docker-compose.yml").read_text())["services"]["shipping"]
     other = mkservice_json(repo, "new", "tracking", "--dry-run")
-    assert other["port"] == 8005
+    assert f"{other['port']}:{other['port']}" not in stale_block["ports"]
+    assert other["port"] == next_port(repo)
     again = mkservice_json(repo, "new", "shipping", "--no-install")
     assert again["compose"]["replaced_stale_block"] is True
     compose = yaml.safe_load((repo / "docker-compose.yml").read_text())

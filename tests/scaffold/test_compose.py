@@ -1,6 +1,6 @@
 """docker-compose.yml gives every service its own database and role, and its own NATS user with
-least privilege, and depends on NATS and PostgreSQL only; ``mkservice new`` edits it as text,
-keeping comments."""
+least privilege, and depends on NATS and PostgreSQL only; ``mkservice new`` and ``remove`` edit it
+through ruamel.yaml's round trip, keeping comments and hand edits."""
 
 from __future__ import annotations
 
@@ -17,12 +17,12 @@ from chassis.embedded_nats import nats_server_binary
 from scaffold_support import ROOT
 
 from mkservice.generator import GenerationFailed, RegisteredService, derive_names, read_registry
-from mkservice.generator.compose import (
+from mkservice.generator.compose import register_service, unregister_services
+from mkservice.generator.compose_file import (
     BASE_COMPOSE,
     NATS_CONFIG,
     NATS_CONFIG_TARGET,
     read_init_password,
-    register_service,
     stale_blocks,
 )
 from mkservice.stack import discover_services
@@ -184,16 +184,6 @@ def test_the_nats_users_config_is_valid(tmp_path: Path) -> None:
     assert_nats_accepts(nats_config(COMPOSE), tmp_path)
 
 
-def test_the_checkout_services_declare_what_they_talk_to() -> None:
-    declared = {grant.name: grant for grant in grants_for(SPECS)}
-
-    assert declared["orders"] == ServiceGrant(
-        "orders", calls=("inventory", "payments"), consumes=("inventory.evt.>", "payments.evt.>")
-    )
-    assert declared["inventory"] == ServiceGrant("inventory", consumes=("inventory.cmd.>",))
-    assert declared["payments"] == ServiceGrant("payments", consumes=("payments.cmd.>",))
-
-
 def test_a_service_declaring_nothing_reads_its_own_subjects(tmp_path: Path) -> None:
     assert read_grant(tmp_path / "alpha") == default_grant("alpha")  # no record at all
     (tmp_path / "beta").mkdir()
@@ -221,7 +211,7 @@ def test_a_malformed_declaration_is_refused(tmp_path: Path, section: object) -> 
         read_grant(tmp_path, "alpha")
 
 
-# The text edit itself, on files written here.
+# The edit itself, on files written here.
 
 
 def write(tmp_path: Path, text: str) -> Path:
@@ -279,14 +269,61 @@ def test_creates_the_file_when_there_is_none(tmp_path: Path) -> None:
 
 
 def test_refuses_a_file_it_cannot_edit_safely(tmp_path: Path) -> None:
-    flow = BASE_COMPOSE.replace(
+    odd = BASE_COMPOSE.replace(
         "volumes:\n      - postgres-data:/var/lib/postgresql/data",
-        "volumes: [postgres-data:/var/lib/postgresql/data]",
+        "volumes: postgres-data:/var/lib/postgresql/data",
     )
-    root = write(tmp_path, flow)
+    root = write(tmp_path, odd)
 
-    with pytest.raises(GenerationFailed, match="must be a block list"):
+    with pytest.raises(GenerationFailed, match="volumes must be a list"):
         register_service(root, derive_names("alpha"), 8001, "pw")
+
+
+def test_keeps_a_hand_written_style(tmp_path: Path) -> None:
+    # Hand edits: a flow list, single quotes, end-of-line comments.
+    text = (
+        BASE_COMPOSE.replace(
+            "volumes:\n      - postgres-data:/var/lib/postgresql/data",
+            "volumes: [postgres-data:/var/lib/postgresql/data]",
+        )
+        .replace('"5432:5432"', "'5432:5432'  # the usual port")
+        .replace("image: nats:2.10-alpine", "image: nats:2.10-alpine  # pinned")
+    )
+    root = write(tmp_path, text)
+
+    change = register_service(root, derive_names("alpha"), 8001, "pw")
+
+    mount = "./services/alpha/deploy/postgres-init.sql:/docker-entrypoint-initdb.d/01-alpha.sql:ro"
+    assert f"    volumes: [postgres-data:/var/lib/postgresql/data, {mount}]\n" in change.new_text
+    # Every other line is still there, as it was written.
+    new_lines = change.new_text.splitlines()
+    untouched = [line for line in text.splitlines() if "volumes: [" not in line]
+    assert [line for line in untouched if line in new_lines] == untouched
+
+
+def test_unregistering_gives_back_the_file_before_registering(tmp_path: Path) -> None:
+    text = BASE_COMPOSE.replace("volumes:\n  nats-data:", "# named volumes\nvolumes:\n  nats-data:")
+    root = write(tmp_path, text)
+    first = register_service(root, derive_names("alpha"), 8001, "pw", "alpha-pw").new_text
+    write(tmp_path, first)
+    write(tmp_path, register_service(root, derive_names("beta"), 8002, "pw", "beta-pw").new_text)
+
+    assert unregister_services(root, ["beta"]).new_text == first
+    assert unregister_services(root, ["alpha", "beta"]).new_text == text
+
+
+def test_unregistering_takes_out_the_block_the_mount_and_the_user(tmp_path: Path) -> None:
+    root = write(tmp_path, BASE_COMPOSE)
+    write(tmp_path, register_service(root, derive_names("alpha"), 8001, "pw", "alpha-pw").new_text)
+    write(tmp_path, register_service(root, derive_names("beta"), 8002, "pw", "beta-pw").new_text)
+
+    change = unregister_services(root, ["alpha"])
+
+    new = yaml.safe_load(change.new_text)
+    assert set(new["services"]) == {"nats", "postgres", "beta"}
+    assert not any("alpha" in str(m) for m in new["services"]["postgres"]["volumes"])
+    credentials = NatsCredentials({"beta": "beta-pw"})
+    assert nats_config(new) == render_config([default_grant("beta")], credentials)
 
 
 def test_registering_gives_the_service_a_nats_user(tmp_path: Path) -> None:

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from mkservice.generator import Refused, derive_names, migration_heads, read_registry, validate_name
-from mkservice.generator.registry import allocate_port, check_port
+from mkservice.generator.registry import allocate_port, check_available, check_port
+from mkservice.record import RegisteredService
 
 
 def test_derives_every_name_from_a_kebab_case_name() -> None:
@@ -40,8 +41,13 @@ def test_reads_the_registry_and_copes_with_odd_folders(tmp_path: Path) -> None:
     services = tmp_path / "services"
     (services / "good").mkdir(parents=True)
     (services / "good" / "pyproject.toml").write_text(
-        '[tool.mkservice]\nport = 8001\npackage = "good"\nenv_prefix = "GOOD_"\n'
-        'stream = "GOOD"\ntemplate_version = "1"\n'
+        '[tool.mkservice]\nservice = "good"\npackage = "good"\nport = 8001\n'
+        'template_version = "1"\n'
+    )
+    (services / "old-style").mkdir()
+    (services / "old-style" / "pyproject.toml").write_text(
+        '[tool.mkservice]\nservice = "old-style"\npackage = "old_style"\nport = 8002\n'
+        'env_prefix = "OLD_"\n'
     )
     (services / "no-table").mkdir()
     (services / "no-table" / "pyproject.toml").write_text('[project]\nname = "no-table"\n')
@@ -52,8 +58,12 @@ def test_reads_the_registry_and_copes_with_odd_folders(tmp_path: Path) -> None:
 
     found = {service.slug: service for service in read_registry(tmp_path)}
 
-    assert set(found) == {"good", "no-table", "broken"}
+    assert set(found) == {"good", "old-style", "no-table", "broken"}
     assert found["good"].port == 8001 and found["good"].problem is None
+    # The prefix and the stream follow from the name; a record that writes one down is flagged.
+    assert (found["good"].env_prefix, found["good"].stream) == ("GOOD_", "GOOD")
+    assert "sets env_prefix" in str(found["old-style"].problem)
+    assert found["old-style"].env_prefix == "OLD_STYLE_"
     assert found["no-table"].package == "no_table" and found["no-table"].problem
     assert found["broken"].port is None and "unreadable" in str(found["broken"].problem)
 
@@ -69,3 +79,17 @@ def test_the_migration_head_is_the_revision_nobody_revises(tmp_path: Path) -> No
     assert migration_heads(tmp_path) == ["0002", "0003"]
     assert migration_heads(tmp_path / "missing") == []
     assert derive_names("a1b").class_prefix.isidentifier()
+
+
+def test_a_distribution_in_the_lock_is_taken_whatever_its_spelling(tmp_path: Path) -> None:
+    (tmp_path / "uv.lock").write_text(
+        'version = 1\n\n[[package]]\nname = "Flask_Login"\nversion = "1"\n'
+        'source = { registry = "https://pypi.org/simple" }\n\n'
+        '[[package]]\nname = "gone"\nversion = "0.1.0"\nsource = { editable = "services/gone" }\n'
+    )
+    services: list[RegisteredService] = []
+
+    with pytest.raises(Refused, match="distribution Flask_Login"):
+        check_available(tmp_path, derive_names("flask-login"), services)
+    # A service folder removed by hand stays in the lock until `uv lock`: its name is free.
+    check_available(tmp_path, derive_names("gone"), services)

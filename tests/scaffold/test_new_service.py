@@ -19,6 +19,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+import tomllib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -29,7 +30,15 @@ import pytest
 import yaml
 from chassis.embedded_nats import nats_server_binary
 from chassis.testing import NatsServer, eventually, free_port
-from scaffold_support import ROOT, copy_repo, mkservice, mkservice_json
+from scaffold_support import (
+    ROOT,
+    SERVICES,
+    copy_repo,
+    mkservice,
+    mkservice_json,
+    next_init_script,
+    next_port,
+)
 
 from mkservice.stack import discover_services
 from mkservice.stack.nats_auth import (
@@ -42,6 +51,9 @@ from mkservice.stack.nats_auth import (
 )
 
 SLUG = "shipping"
+# The first free port from 8001 (8004 beside the reference checkout), and the next init script.
+PORT = next_port(ROOT)
+INIT_SCRIPT = next_init_script(ROOT, SLUG)
 
 
 @pytest.fixture(scope="module")
@@ -64,12 +76,14 @@ def test_reports_what_it_made(generated: tuple[Path, dict[str, Any]]) -> None:
 
     assert summary["ok"] is True
     assert summary["package"] == "shipping"
-    assert summary["port"] == 8004  # 8001-8003 are taken: the first free port from 8001
+    assert summary["port"] == PORT  # the first free port from 8001
     assert summary["env_prefix"] == "SHIPPING_"
     assert summary["database_env"] == "SHIPPING_DATABASE_URL"
     assert summary["stream"] == "SHIPPING"
-    assert summary["compose"]["init_script"] == "04-shipping.sql"
+    assert summary["compose"]["init_script"] == INIT_SCRIPT
     assert "uv run python -m shipping migrate" in summary["next_steps"]
+    # The port is the record's only: serving by hand passes it, as the stack and compose do.
+    assert f"SHIPPING_PORT={PORT} uv run python -m shipping serve" in summary["next_steps"]
 
 
 def test_creates_the_service_from_the_template(generated: tuple[Path, dict[str, Any]]) -> None:
@@ -82,14 +96,22 @@ def test_creates_the_service_from_the_template(generated: tuple[Path, dict[str, 
     assert created == summary["files"]
     assert "src/shipping/main.py" in created
     assert not list((repo / "services").glob(".mkservice-tmp-*")), "temporary folder left"
-    record = json.loads((service / ".mkservice.json").read_text())
-    assert record["template_version"] == "1"
-    assert record["cookiecutter"]["package"] == "shipping"
-    assert "db_password" not in record["cookiecutter"]
+    provenance = json.loads((service / ".mkservice.json").read_text())
+    assert provenance["template_version"] == "1"
+    # Only the inputs nothing else gives: not the secret, not the derived names (package, class
+    # prefix), not the port (the record's).
+    assert provenance["cookiecutter"] == {"service_slug": "shipping"}
     # What it talks to over NATS: by default only its own subjects (its example consumer reads
     # its own shipping.evt.item-created).
-    assert record["nats"] == {"calls": [], "consumes": ["shipping.>"]}
-    assert "[tool.mkservice]" in (service / "pyproject.toml").read_text()
+    assert provenance["nats"] == {"calls": [], "consumes": ["shipping.>"]}
+    # The record: each fact once; the env prefix and the stream follow from the name.
+    pyproject = tomllib.loads((service / "pyproject.toml").read_text())
+    assert pyproject["tool"]["mkservice"] == {
+        "service": "shipping",
+        "package": "shipping",
+        "port": PORT,
+        "template_version": "1",
+    }
 
 
 def test_the_new_code_is_lint_clean(generated: tuple[Path, dict[str, Any]]) -> None:
@@ -123,15 +145,15 @@ def test_registers_it_in_docker_compose_with_its_own_database(
         "SHIPPING_NATS_USER": "shipping",
         "SHIPPING_NATS_PASSWORD": nats_password,
         "SHIPPING_HOST": "0.0.0.0",
-        "SHIPPING_PORT": "8004",
+        "SHIPPING_PORT": str(PORT),
     }
-    assert block["ports"] == ["8004:8004"]
+    assert block["ports"] == [f"{PORT}:{PORT}"]
     assert set(block["depends_on"]) == {"nats", "postgres"}
     mount = (
-        "./services/shipping/deploy/postgres-init.sql:/docker-entrypoint-initdb.d/04-shipping.sql"
+        f"./services/shipping/deploy/postgres-init.sql:/docker-entrypoint-initdb.d/{INIT_SCRIPT}"
     )
     assert compose["services"]["postgres"]["volumes"][-1] == f"{mount}:ro"
-    # Text-level insertion: every line of the original file is still there, comments included
+    # Only insertions: every line of the original file is still there, comments included
     # (the NATS users config is rendered again as a whole, the others' users unchanged).
     original = (ROOT / "docker-compose.yml").read_text().splitlines()
     new_lines = (repo / "docker-compose.yml").read_text().splitlines()
@@ -173,8 +195,8 @@ def test_gives_it_a_nats_user_and_keeps_the_others(
     users = compose_nats_users(repo)
     config = compose_nats_config(repo)
 
-    assert set(users) == {"orders", "inventory", "payments", SLUG}
     before = compose_nats_users(ROOT)
+    assert set(users) == {*before, SLUG}
     assert {name: users[name] for name in before} == before, "the others keep their passwords"
     # Each user with what its service declares; the new one its own subjects only.
     grants = declared_grants(repo, list(users))
@@ -206,11 +228,11 @@ def test_list_shows_it(generated: tuple[Path, dict[str, Any]]) -> None:
     listed = mkservice_json(repo, "list")
 
     rows = {row["service"]: row for row in listed["services"]}
-    assert set(rows) >= {"orders", "inventory", "payments", SLUG}
+    assert set(rows) == {*(service.slug for service in SERVICES), SLUG}
     assert rows[SLUG] | {"path": None} == {
         "service": "shipping",
         "path": None,
-        "port": 8004,
+        "port": PORT,
         "package": "shipping",
         "env_prefix": "SHIPPING_",
         "database_env": "SHIPPING_DATABASE_URL",

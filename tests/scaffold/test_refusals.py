@@ -13,10 +13,16 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from scaffold_support import changes, copy_repo, mkservice, snapshot
+from scaffold_support import SERVICES, changes, copy_repo, mkservice, snapshot
 from typer.testing import CliRunner
 
 from mkservice.cli import app
+
+# Names and ports the workspace's own services have (the reference checkout's, or any others).
+TAKEN_NAMES = [(service.slug, "already exists") for service in SERVICES]
+TAKEN_PORTS = [
+    (str(service.port), f"already used by the service '{service.slug}'") for service in SERVICES
+]
 
 
 @pytest.fixture(scope="module")
@@ -113,8 +119,7 @@ def test_refuses_a_name_python_or_the_workspace_already_means(
 @pytest.mark.parametrize(
     ("name", "mentions"),
     [
-        ("orders", "already exists"),
-        ("payments", "already exists"),
+        *TAKEN_NAMES,
         ("service-chassis", "distribution"),
         ("pyyaml", "distribution"),
         ("yaml", "installed module yaml"),
@@ -127,21 +132,23 @@ def test_refuses_a_name_already_taken(
     assert_refused_in(shared_repo, new_in, name, mentions=mentions)
 
 
+@pytest.mark.skipif(not SERVICES, reason="the workspace has no service yet")
 def test_refuses_a_name_whose_package_another_service_has(
     repo: Path, new_in: Callable[..., tuple[int, str]]
 ) -> None:
-    pyproject = repo / "services" / "payments" / "pyproject.toml"
+    other = SERVICES[-1]
+    pyproject = repo / "services" / other.slug / "pyproject.toml"
     text = pyproject.read_text()
-    pyproject.write_text(text.replace('package = "payments"', 'package = "shipping"'))
+    pyproject.write_text(text.replace(f'package = "{other.package}"', 'package = "shipping"'))
 
-    assert_refused_in(repo, new_in, "shipping", mentions="already used by the service 'payments'")
+    mentions = f"already used by the service '{other.slug}'"
+    assert_refused_in(repo, new_in, "shipping", mentions=mentions)
 
 
 @pytest.mark.parametrize(
     ("port", "mentions"),
     [
-        ("8001", "already used by the service 'orders'"),
-        ("8003", "already used by the service 'payments'"),
+        *TAKEN_PORTS,
         ("5432", "the postgres block of docker-compose.yml"),
         ("80", "outside 1024-65535"),
         ("70000", "outside 1024-65535"),
@@ -158,8 +165,8 @@ def test_refuses_a_taken_or_impossible_port(
     [
         (["../x"], "path"),
         (["email"], "standard-library module email"),
-        (["orders"], "already exists"),
-        (["shipping", "--port", "8002"], "already used by the service 'inventory'"),
+        *(([name], mentions) for name, mentions in TAKEN_NAMES[:1]),
+        *((["shipping", "--port", port], mentions) for port, mentions in TAKEN_PORTS[-1:]),
     ],
 )
 def test_the_real_command_refuses_the_same_way(

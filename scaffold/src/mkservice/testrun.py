@@ -1,10 +1,11 @@
 """Runs the workspace's test suites, each in its own pytest process.
 
-Why one process per suite: each member (the chassis, the generator, every service, the
-cross-service tests) is tested as its own project, with its own folder as pytest's rootdir, so
-no suite can lean on another's imports or fixtures, and a service's suite is exactly what runs
-when the service is tested alone. Suites are found, not listed: a new service folder is picked up
-with no edit, and a removed one is simply gone.
+Why one process per suite: each workspace member (the chassis, the generator, the checkout's lab,
+every service) and the cross-service tests are tested as their own project, with their own folder
+as pytest's rootdir, so no suite can lean on another's imports or fixtures, and a service's suite
+is exactly what runs when the service is tested alone. Suites are found, not listed: they are the
+members ``[tool.uv.workspace]`` takes in, so a new service folder is picked up with no edit, and
+a removed one (or a removed lab) is simply gone.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import re
 import subprocess
 import sys
 import time
+import tomllib
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -27,6 +29,8 @@ NO_TESTS_COLLECTED = 5
 class Suite:
     name: str
     root: Path
+    # Members inside this suite's folder (tests/lab in tests): each is a suite of its own.
+    nested: tuple[Path, ...] = ()
 
 
 @dataclass
@@ -43,17 +47,45 @@ class SuiteResult:
 
 
 def discover_suites(repo: Path) -> list[Suite]:
-    """The chassis, the generator, each service with a tests folder, then the repo's tests."""
-    suites = [Suite("platform", repo / "platform"), Suite("scaffold", repo / "scaffold")]
-    for service in sorted((repo / "services").glob("*/")):
-        if (service / "tests").is_dir():
-            suites.append(Suite(f"services/{service.name}", service))
-    suites.append(Suite("tests", repo / "tests"))
-    return [suite for suite in suites if _has_tests(suite.root)]
+    """Each workspace member with tests (in the order ``[tool.uv.workspace] members`` lists
+    them: the chassis, the generator, the checkout's lab, every service), then the repo's own
+    cross-service tests (without the members among them)."""
+    members = workspace_members(repo)
+    roots = [*members, repo / "tests"]
+    suites = [
+        Suite(
+            root.relative_to(repo).as_posix(),
+            root,
+            tuple(member for member in members if root in member.parents),
+        )
+        for root in roots
+    ]
+    return [suite for suite in suites if _has_tests(suite)]
 
 
-def _has_tests(root: Path) -> bool:
-    return any(root.rglob("test_*.py"))
+def workspace_members(repo: Path) -> list[Path]:
+    """The folders the root pyproject.toml's ``[tool.uv.workspace]`` takes in (its ``members``
+    globs, less its ``exclude`` ones), as uv reads them: each with a pyproject.toml."""
+    try:
+        data = tomllib.loads((repo / "pyproject.toml").read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError):
+        return []
+    workspace = data.get("tool", {}).get("uv", {}).get("workspace", {})
+    excluded = {path for pattern in workspace.get("exclude", []) for path in repo.glob(pattern)}
+    found: list[Path] = []
+    for pattern in workspace.get("members", []):
+        for folder in sorted(repo.glob(pattern)):
+            wanted = folder not in excluded and folder not in found
+            if wanted and (folder / "pyproject.toml").is_file():
+                found.append(folder)
+    return found
+
+
+def _has_tests(suite: Suite) -> bool:
+    return any(
+        not any(nested in path.parents for nested in suite.nested)
+        for path in suite.root.rglob("test_*.py")
+    )
 
 
 def run_suite(repo: Path, suite: Suite, pytest_args: list[str], env: dict[str, str]) -> SuiteResult:
@@ -62,6 +94,7 @@ def run_suite(repo: Path, suite: Suite, pytest_args: list[str], env: dict[str, s
         "-c", str(repo / "pyproject.toml"),
         "--rootdir", str(suite.root),
         str(suite.root),
+        *(f"--ignore={nested}" for nested in suite.nested),
         "-q", "-ra", "--color=no",
         *pytest_args,
     ]  # fmt: skip

@@ -108,6 +108,7 @@ class PlantedRepo:
         """A service with the conventional layout, owning ``tables``."""
         package = name.replace("-", "_")
         base = f"services/{name}"
+        port = 8001 + len(list((self.root / "services").glob("*/pyproject.toml")))
         if pyproject:
             self.write(
                 f"{base}/pyproject.toml",
@@ -118,7 +119,7 @@ class PlantedRepo:
                 [tool.mkservice]
                 service = "{name}"
                 package = "{package}"
-                env_prefix = "{package.upper()}_"
+                port = {port}
                 """,
             )
         self.write(f"{base}/src/{package}/__init__.py", f'"""The {name} service."""\n')

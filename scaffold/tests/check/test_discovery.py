@@ -13,12 +13,14 @@ def test_reads_names_from_the_mkservice_table(tmp_path: Path) -> None:
     repo.add_service("order-history", ("order_view",))
     pyproject = tmp_path / "services/order-history/pyproject.toml"
     pyproject.write_text(
-        '[tool.mkservice]\nservice = "history"\npackage = "histories"\nenv_prefix = "HIST_"\n'
+        '[tool.mkservice]\nservice = "history"\npackage = "histories"\nport = 8001\n'
     )
 
     [service] = discover_services(tmp_path)
 
-    assert (service.name, service.package, service.env_prefix) == ("history", "histories", "HIST_")
+    # The prefix is derived from the service's name, never written in the record.
+    assert (service.name, service.package) == ("history", "histories")
+    assert service.env_prefix == "HISTORY_"
     assert service.root == (tmp_path / "services/order-history").resolve()
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from mkservice.record import read_registry
 from mkservice.stack import DiscoveryError, PortAllocator, discover_services, port_is_free
 
 REPO = Path(__file__).resolve().parents[3]
@@ -19,33 +20,58 @@ def _service(repo: Path, folder: str, table: str) -> None:
     )
 
 
-def test_reads_each_service_of_the_workspace_with_its_port_and_prefix() -> None:
+def test_reads_each_service_of_the_workspace_with_its_port_and_prefix(tmp_path: Path) -> None:
+    _service(tmp_path, "order-history", '[tool.mkservice]\nservice = "order-history"\n'
+             'package = "order_history"\nport = 8004\ntemplate_version = "1"\n')  # fmt: skip
+
+    [spec] = discover_services(tmp_path)
+
+    assert (spec.name, spec.package, spec.port) == ("order-history", "order_history", 8004)
+    assert spec.env_name("database_url") == "ORDER_HISTORY_DATABASE_URL"
+    assert spec.root == tmp_path / "services" / "order-history"
+
+
+def test_runs_every_service_its_record_registers() -> None:
     specs = {spec.name: spec for spec in discover_services(REPO)}
 
-    assert {"orders", "inventory", "payments"} <= set(specs)
-    assert specs["orders"].port == 8001
-    assert specs["orders"].env_name("database_url") == "ORDERS_DATABASE_URL"
-    assert specs["payments"].root == REPO / "services" / "payments"
+    assert set(specs) == {service.name for service in read_registry(REPO) if service.recorded}
+    for service in read_registry(REPO):
+        assert specs[service.name].port == service.port
+        assert specs[service.name].root == REPO / "services" / service.slug
 
 
 def test_skips_folders_without_a_mkservice_table(tmp_path: Path) -> None:
-    _service(tmp_path, "a", '[tool.mkservice]\nservice = "a"\npackage = "a"\nport = 9001\n'
-             'env_prefix = "A_"\n')  # fmt: skip
+    _service(tmp_path, "a", '[tool.mkservice]\nservice = "a"\npackage = "a"\nport = 9001\n')
     _service(tmp_path, "notes", "")
 
-    assert [spec.name for spec in discover_services(tmp_path)] == ["a"]
+    [spec] = discover_services(tmp_path)
+
+    assert (spec.name, spec.port) == ("a", 9001)
+    # The prefix follows from the name; the record does not repeat it.
+    assert spec.env_name("port") == "A_PORT"
 
 
 def test_names_the_file_whose_table_lacks_a_field(tmp_path: Path) -> None:
     _service(tmp_path, "a", '[tool.mkservice]\nservice = "a"\npackage = "a"\n')
 
-    with pytest.raises(DiscoveryError, match=r"a/pyproject.toml.*lacks port, env_prefix"):
+    with pytest.raises(DiscoveryError, match=r"a/pyproject.toml.*lacks port"):
         discover_services(tmp_path)
 
 
-def test_refuses_an_unknown_service_name() -> None:
+def test_refuses_a_record_that_repeats_a_derived_name(tmp_path: Path) -> None:
+    # A second place for the prefix or the stream could disagree with the service's own.
+    _service(tmp_path, "a", '[tool.mkservice]\nservice = "a"\npackage = "a"\nport = 9001\n'
+             'env_prefix = "B_"\nstream = "B"\n')  # fmt: skip
+
+    with pytest.raises(DiscoveryError, match=r"a/pyproject.toml.*sets env_prefix and stream"):
+        discover_services(tmp_path)
+
+
+def test_refuses_an_unknown_service_name(tmp_path: Path) -> None:
+    _service(tmp_path, "a", '[tool.mkservice]\nservice = "a"\npackage = "a"\nport = 9001\n')
+
     with pytest.raises(DiscoveryError, match="no such service: shipping"):
-        discover_services(REPO, only=["orders", "shipping"])
+        discover_services(tmp_path, only=["a", "shipping"])
 
 
 def test_gives_the_registered_port_when_it_is_free() -> None:

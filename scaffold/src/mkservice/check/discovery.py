@@ -1,16 +1,18 @@
 """Find the workspace and the services in it.
 
-A service is a folder under ``<repo>/services/``. Its names come from the ``[tool.mkservice]``
-table of its pyproject.toml; without one, the folder name is the slug and the package is the slug
-with dashes turned into underscores.
+A service is a folder under ``<repo>/services/``. Its names come from its record (the
+``[tool.mkservice]`` table of its pyproject.toml, :mod:`mkservice.record`); without one, the folder
+name is the slug and the package is the slug with dashes turned into underscores.
 """
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+
+from chassis import naming
+
+from mkservice.record import read_service
 
 
 @dataclass(frozen=True)
@@ -20,7 +22,10 @@ class Service:
     name: str
     package: str
     root: Path
-    env_prefix: str
+
+    @property
+    def env_prefix(self) -> str:
+        return naming.env_prefix(self.name)
 
     @property
     def src(self) -> Path:
@@ -61,22 +66,13 @@ def _is_service_folder(folder: Path) -> bool:
 
 
 def _read_service(folder: Path) -> Service:
-    table = _mkservice_table(folder / "pyproject.toml")
-    name = str(table.get("service") or folder.name)
-    package = str(table.get("package") or _package_in_src(folder) or name.replace("-", "_"))
-    env_prefix = str(table.get("env_prefix") or f"{package.upper()}_")
-    return Service(name=name, package=package, root=folder.resolve(), env_prefix=env_prefix)
-
-
-def _mkservice_table(pyproject: Path) -> dict[str, Any]:
-    if not pyproject.is_file():
-        return {}
-    try:
-        data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError):
-        return {}
-    table = data.get("tool", {}).get("mkservice", {})
-    return table if isinstance(table, dict) else {}
+    # Forgiving: a folder without a record is still checked, under the names its folder (or its
+    # only package) implies; a record lacking a port still names the service.
+    service = read_service(folder)
+    if service is not None and service.recorded:
+        return Service(name=service.name, package=service.package, root=folder.resolve())
+    package = _package_in_src(folder) or folder.name.replace("-", "_")
+    return Service(name=folder.name, package=package, root=folder.resolve())
 
 
 def _package_in_src(folder: Path) -> str | None:

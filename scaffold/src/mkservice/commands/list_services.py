@@ -32,7 +32,7 @@ def list_services(
 ) -> None:
     """Every service with its port, package, database, stream and migration head."""
     from mkservice.generator import migration_heads, read_registry
-    from mkservice.generator.compose import stale_blocks
+    from mkservice.generator.compose_file import stale_blocks
 
     root = workspace_root()
     rows = [_row(root, service, migration_heads(service.path / "migrations"))
@@ -57,7 +57,7 @@ def _row(root: Path, service: RegisteredService, heads: list[str]) -> dict[str, 
         "database_env": service.database_env,
         "database_default": f"sqlite+aiosqlite:///{data_dir}/{service.slug}.db",
         "stream": service.stream,
-        "subjects": f"{service.slug}.>",
+        "subjects": service.subjects,
         "migration_head": ",".join(heads) or None,
         "template_version": service.template_version,
         "problem": service.problem,

@@ -23,9 +23,10 @@ def nats_users(
 ) -> None:
     """Render docker-compose.yml's NATS users again after a service's `nats` section changed:
     a user per service block, allowed what its service declares."""
-    from mkservice.generator.compose import COMPOSE_FILE, render_nats_users
+    from mkservice.generator.atomic import write_atomically
+    from mkservice.generator.compose import render_nats_users
+    from mkservice.generator.compose_file import COMPOSE_FILE
     from mkservice.generator.errors import GenerationFailed
-    from mkservice.generator.generate import write_atomically
 
     root = workspace_root()
     path = root / COMPOSE_FILE

@@ -124,7 +124,8 @@ def _next_steps(plan: Plan, outcome: Outcome | None) -> list[str]:
     return [
         *steps,
         f"uv run python -m {plan.names.package} migrate",
-        f"uv run python -m {plan.names.package} serve",
+        # The port lives in the record only: the service's own default is the chassis's 8000.
+        f"{plan.names.env_prefix}PORT={plan.port} uv run python -m {plan.names.package} serve",
         "make test",
     ]
 

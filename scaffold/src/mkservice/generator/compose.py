@@ -1,8 +1,10 @@
-"""Registering a service in the root ``docker-compose.yml``, by editing its text.
+"""Registering a service in the root ``docker-compose.yml``, and taking it out again
+(:mod:`mkservice.generator.compose_file` reads the file).
 
-The file is edited as text, not re-dumped from a parsed tree, so every comment and every hand
-edit survives. The parser only says where things are (the line of each node); the new text is
-then parsed again and checked to hold exactly the intended change before anyone writes it.
+The file is edited through ruamel.yaml's round trip (:mod:`mkservice.generator.yaml_edit`): parsed
+with its comments, changed, written back in its own style, so every comment and hand edit
+survives. The new text is then parsed again and checked to hold exactly the intended change
+before anyone writes it.
 
 NATS runs with one user per service (docs/adr/0009-nats-users-per-service.md): each service block
 sets ``<PREFIX>NATS_USER`` (its name) and ``<PREFIX>NATS_PASSWORD``, and the nats-server config
@@ -18,15 +20,25 @@ from __future__ import annotations
 
 import re
 import secrets
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.scalarstring import DoubleQuotedScalarString, LiteralScalarString
 
+from mkservice.generator import yaml_edit
+from mkservice.generator.compose_file import (
+    BASE_COMPOSE,
+    COMPOSE_FILE,
+    INFRASTRUCTURE,
+    INIT_DIR,
+    NATS_CONFIG,
+    nats_users,
+)
 from mkservice.generator.errors import GenerationFailed
-from mkservice.generator.naming import ServiceNames, derive_names
+from mkservice.generator.naming import ServiceNames
 from mkservice.stack.nats_auth import (
     GrantError,
     NatsCredentials,
@@ -36,101 +48,21 @@ from mkservice.stack.nats_auth import (
     render_config,
 )
 
-COMPOSE_FILE = "docker-compose.yml"
-INIT_DIR = "/docker-entrypoint-initdb.d"
-INFRASTRUCTURE = ("nats", "postgres")
 _INIT_MOUNT = re.compile(r"/docker-entrypoint-initdb\.d/(\d+)-")
-_PASSWORD = re.compile(r"\bPASSWORD\s+'([^']*)'", re.IGNORECASE)
-# The top-level config holding the NATS users, and where the nats container reads it.
-NATS_CONFIG = "nats-users"
-NATS_CONFIG_TARGET = "/etc/nats/users.conf"
-# libyaml's parser when PyYAML has it: several times faster, and `mkservice new` parses the file
-# a few times within its one-second budget.
-_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-BASE_COMPOSE = """\
-# The whole stack: NATS, PostgreSQL and one block per service. `mkservice new` adds a service's
-# block and its init script below (as text: comments and hand edits stay).
-# Each service has its own database, role and password (services/<name>/deploy/postgres-init.sql)
-# and depends on NATS and PostgreSQL only, never on another service.
-services:
-  nats:
-    image: nats:2.10-alpine
-    # JetStream fsyncs only every `sync_interval` (2 minutes by default): acknowledged messages
-    # can be lost when the host crashes. Fine for local runs; production should set
-    # `jetstream { sync_interval: always }` in a config file, or use replicated (R3) streams
-    # across failure domains, preferably both (see docs/adr/0004-nats-jetstream.md).
-    # `-c`: the users of `configs: nats-users` below, one per service, each with least
-    # privilege (docs/adr/0009-nats-users-per-service.md).
-    command: ["-js", "-sd", "/data", "-m", "8222", "-c", "/etc/nats/users.conf"]
-    configs:
-      - source: nats-users
-        target: /etc/nats/users.conf
-    ports:
-      - "4222:4222"
-      - "8222:8222"
-    volumes:
-      - nats-data:/data
-    healthcheck:
-      test: ["CMD", "wget", "-q", "--spider", "http://127.0.0.1:8222/healthz?js-enabled-only=true"]
-      interval: 2s
-      timeout: 3s
-      retries: 30
-
-  postgres:
-    image: postgres:16-alpine
-    environment:
-      # The superuser, for the init scripts and an operator only: every service logs in with
-      # its own role, which owns its own database, and no other role may connect to it.
-      POSTGRES_PASSWORD: ${POSTGRES_PASSWORD:-postgres}
-    ports:
-      - "5432:5432"
-    # The data, then one init script per service (run once, when the data volume is new).
-    volumes:
-      - postgres-data:/var/lib/postgresql/data
-    healthcheck:
-      # Over TCP: during initdb the server listens on its socket only, so this waits for the
-      # init scripts to finish.
-      test: ["CMD-SHELL", "pg_isready -h 127.0.0.1 -U postgres"]
-      interval: 2s
-      timeout: 3s
-      retries: 30
-
-volumes:
-  nats-data:
-  postgres-data:
-
-# The NATS users: one per service block above, with its <PREFIX>NATS_PASSWORD, allowed only the
-# subjects the `nats` section of its services/<name>/.mkservice.json declares. `mkservice new`
-# renders this content again as a whole (mkservice/generator/compose.py); `$$` is a literal `$`.
-configs:
-  nats-users:
-    content: |
-      # Generated by mkservice (stack/nats_auth.py): one NATS user per service.
-      authorization {
-        users: [
-        ]
-      }
-"""
+# Environment values quoted in a block: a port is a string to compose, and a random token could
+# read as a number.
+_QUOTED = ("PORT", "NATS_PASSWORD")
 
 
 @dataclass(frozen=True)
 class ComposeChange:
-    """The new text of docker-compose.yml and what it adds."""
+    """The new text of docker-compose.yml, and what it adds (for a registration)."""
 
     path: Path
     old_text: str | None
     new_text: str
-    init_script: str
-    replaced_stale_block: bool
-
-
-def read_init_password(init_sql: Path) -> str:
-    """The password a service's postgres-init.sql gives its role."""
-    match = _PASSWORD.search(init_sql.read_text(encoding="utf-8"))
-    if match is None:
-        raise GenerationFailed(f"{init_sql} sets no role password.")
-    return match.group(1)
+    init_script: str | None = None
+    replaced_stale_block: bool = False
 
 
 def service_entry(
@@ -155,26 +87,27 @@ def service_entry(
     }
 
 
-def _service_block(
-    names: ServiceNames, port: int, password: str, nats_password: str, indent: int
-) -> list[str]:
-    entry = service_entry(names, port, password, nats_password)
-    pad = " " * indent
-    lines = [f"{pad}{names.slug}:", f"{pad}  build:"]
-    lines += [f"{pad}    {key}: {value}" for key, value in entry["build"].items()]
-    lines.append(f"{pad}  environment:")
+def _service_block(entry: dict[str, Any]) -> CommentedMap:
+    """``entry`` as the round-trip tree to insert, quoted where compose needs it."""
+    block = CommentedMap()
+    block["build"] = CommentedMap(entry["build"])
+    environment = CommentedMap()
     for key, value in entry["environment"].items():
-        # Quoted: a port is a string to compose, and a random token could read as a number.
-        shown = f'"{value}"' if key.endswith(("PORT", "NATS_PASSWORD")) else value
-        lines.append(f"{pad}    {key}: {shown}")
-    lines += [f"{pad}  ports:", f'{pad}    - "{port}:{port}"', f"{pad}  depends_on:"]
-    for name in INFRASTRUCTURE:
-        lines += [f"{pad}    {name}:", f"{pad}      condition: service_healthy"]
-    return lines
+        environment[key] = DoubleQuotedScalarString(value) if key.endswith(_QUOTED) else value
+    block["environment"] = environment
+    block["ports"] = CommentedSeq(DoubleQuotedScalarString(port) for port in entry["ports"])
+    block["depends_on"] = CommentedMap(
+        (name, CommentedMap(condition)) for name, condition in entry["depends_on"].items()
+    )
+    return block
 
 
 def init_script_name(number: int, slug: str) -> str:
     return f"{number:02d}-{slug}.sql"
+
+
+def init_mount(slug: str, script: str) -> str:
+    return f"./services/{slug}/deploy/postgres-init.sql:{INIT_DIR}/{script}:ro"
 
 
 def register_service(
@@ -186,7 +119,7 @@ def register_service(
     grant: ServiceGrant | None = None,
 ) -> ComposeChange:
     """The docker-compose.yml text with the service's block and init script added, and the NATS
-    users rendered again with the service's (``grant``: what it declares in the record being
+    users rendered again with the service's (``grant``: what it declares in the provenance being
     written with it; by default its own subjects).
 
     A block already there for the same name (its folder was removed by hand) is replaced. Raises
@@ -197,39 +130,53 @@ def register_service(
     path = root / COMPOSE_FILE
     old_text = path.read_text(encoding="utf-8") if path.is_file() else None
     text = old_text if old_text is not None else BASE_COMPOSE
-    text, replaced = _remove_service(text, names.slug)
-    lines = text.splitlines()
-    root_node = _compose(text)
-    services = _get(root_node, "services")
-    postgres = _get(services, "postgres")
-    volumes = _get(postgres, "volumes")
-    if not isinstance(services, yaml.MappingNode) or not isinstance(postgres, yaml.MappingNode):
-        raise GenerationFailed(f"{COMPOSE_FILE} has no services.postgres block to register with.")
-    if not isinstance(volumes, yaml.SequenceNode) or not volumes.value or volumes.flow_style:
-        raise GenerationFailed(f"{COMPOSE_FILE}: services.postgres.volumes must be a block list.")
+    data = _load(text)
+    services, volumes = _services_and_init_mounts(data)
+    replaced = _remove_service(services, volumes, names.slug)
 
-    numbers = [int(m.group(1)) for item in volumes.value if (m := _INIT_MOUNT.search(item.value))]
+    numbers = [int(m.group(1)) for item in volumes if (m := _INIT_MOUNT.search(str(item)))]
     script = init_script_name(max(numbers, default=0) + 1, names.slug)
-    mount = f"./services/{names.slug}/deploy/postgres-init.sql:{INIT_DIR}/{script}:ro"
-    last_item = volumes.value[-1]
-    item_line = lines[last_item.start_mark.line]
-    item_indent = item_line[: len(item_line) - len(item_line.lstrip())]
-    mount_at = last_item.end_mark.line + (1 if last_item.end_mark.column else 0)
-
-    key_indent = services.value[0][0].start_mark.column if services.value else 2
-    block_at = _end_of_section(lines, root_node, "services", key_indent)
-    block = _service_block(names, port, password, nats_password, key_indent)
-    if block_at > 0 and lines[block_at - 1].strip():
-        block.insert(0, "")
-
-    # The block goes at the end of the services, after the mount (postgres is one of them):
-    # inserting it first keeps the mount's line number valid.
-    lines[block_at:block_at] = block
-    lines[mount_at:mount_at] = [f"{item_indent}- {mount}"]
-    new_text = render_nats_users("\n".join(lines) + "\n", root, {names.slug: grant})
+    mount = init_mount(names.slug, script)
     entry = service_entry(names, port, password, nats_password)
-    _verify(old_text, new_text, root, names, entry, mount, {names.slug: grant})
+    yaml_edit.append_item(volumes, mount)
+    yaml_edit.append_entry(services, names.slug, _service_block(entry), _key_indent(services))
+    grants = {names.slug: grant}
+    _set_nats_users(data, root, grants)
+    new_text = yaml_edit.dump(data, text)
+
+    expected = _plain(text)
+    expected_services = expected["services"]
+    expected_services.pop(names.slug, None)
+    expected_services[names.slug] = entry
+    postgres = expected_services["postgres"]
+    postgres["volumes"] = [*_without_mounts_of(postgres["volumes"], {names.slug}), mount]
+    _verify(new_text, expected, root, grants, f"could not register {names.slug}")
     return ComposeChange(path, old_text, new_text, script, replaced)
+
+
+def unregister_services(root: Path, slugs: Iterable[str]) -> ComposeChange:
+    """The docker-compose.yml text without the blocks and init-script mounts of ``slugs``, and
+    with the NATS users rendered again from the blocks left. Names without a block change
+    nothing. Raises :class:`GenerationFailed` when the file cannot be understood."""
+    slugs = set(slugs)
+    path = root / COMPOSE_FILE
+    old_text = path.read_text(encoding="utf-8") if path.is_file() else None
+    if old_text is None:
+        return ComposeChange(path, None, "")
+    data = _load(old_text)
+    services, volumes = _services_and_init_mounts(data)
+    for slug in sorted(slugs):
+        _remove_service(services, volumes, slug)
+    _set_nats_users(data, root, {})
+    new_text = yaml_edit.dump(data, old_text)
+
+    expected = _plain(old_text)
+    for slug in slugs:
+        expected["services"].pop(slug, None)
+    postgres = expected["services"]["postgres"]
+    postgres["volumes"] = _without_mounts_of(postgres["volumes"], slugs)
+    _verify(new_text, expected, root, {}, f"could not remove {', '.join(sorted(slugs))}")
+    return ComposeChange(path, old_text, new_text)
 
 
 def render_nats_users(
@@ -239,74 +186,29 @@ def render_nats_users(
     service block that sets ``<PREFIX>NATS_PASSWORD``, with the grant its service declares in
     ``services/<name>/.mkservice.json`` (or the one in ``grants``, for a service whose folder is
     not in place yet). Raises :class:`GenerationFailed` when there is no such content to
-    replace or a block or a declaration is unusable."""
-    root_node = _compose(text)
-    content = _get(_get(_get(root_node, "configs"), NATS_CONFIG), "content")
-    if not isinstance(content, yaml.ScalarNode) or content.style != "|":
+    replace or a block or a declaration is unusable. An up-to-date ``text`` comes back as is."""
+    data = _load(text)
+    if not _set_nats_users(data, root, grants or {}):
+        return text
+    return yaml_edit.dump(data, text)
+
+
+def _set_nats_users(data: Any, root: Path, grants: Mapping[str, ServiceGrant]) -> bool:
+    """Render the users into ``data``'s ``configs: nats-users: content``; whether it changed."""
+    config = data.get("configs") if isinstance(data, dict) else None
+    users = config.get(NATS_CONFIG) if isinstance(config, dict) else None
+    content = users.get("content") if isinstance(users, dict) else None
+    if not isinstance(content, LiteralScalarString):
         raise GenerationFailed(
             f"{COMPOSE_FILE} has no `configs: {NATS_CONFIG}: content: |` block to list the NATS "
-            "users in (see BASE_COMPOSE in mkservice/generator/compose.py)."
+            "users in (see BASE_COMPOSE in mkservice/generator/compose_file.py)."
         )
-    data = yaml.load(text, Loader=_LOADER)
-    rendered = _nats_users_config(data, root, grants or {})
-    lines = text.splitlines()
-    key_line = content.start_mark.line
-    indent = len(lines[key_line]) - len(lines[key_line].lstrip())
-    end = key_line + 1
-    for number in range(key_line + 1, len(lines)):
-        line = lines[number]
-        if line.strip() and len(line) - len(line.lstrip()) <= indent:
-            break
-        if line.strip():
-            end = number + 1
-    pad = " " * (indent + 2)
-    lines[key_line] = f"{' ' * indent}content: |"
-    lines[key_line + 1 : end] = [f"{pad}{line}" if line else "" for line in rendered.splitlines()]
-    return "\n".join(lines) + "\n"
-
-
-def nats_users(data: dict[str, Any]) -> dict[str, str]:
-    """NATS user -> password: each service block setting ``<PREFIX>NATS_PASSWORD`` (its user
-    is its name), in the file's order. Raises :class:`GenerationFailed` for a block that sets a
-    NATS URL but no password, another user, or a password compose would alter."""
-    users: dict[str, str] = {}
-    for name, block in (data.get("services") or {}).items():
-        if name in INFRASTRUCTURE or not isinstance(block, dict):
-            continue
-        environment = _environment(block.get("environment"))
-        prefix = derive_names(str(name)).env_prefix
-        password = environment.get(f"{prefix}NATS_PASSWORD")
-        if password is None:
-            if f"{prefix}NATS_URL" in environment:
-                raise GenerationFailed(
-                    f"the {name} block of {COMPOSE_FILE} sets {prefix}NATS_URL but no "
-                    f"{prefix}NATS_USER and {prefix}NATS_PASSWORD, so NATS would refuse it: add "
-                    f"them ({prefix}NATS_USER: {name}, and a random password)."
-                )
-            continue
-        user = environment.get(f"{prefix}NATS_USER")
-        if user != name:
-            raise GenerationFailed(
-                f"the {name} block of {COMPOSE_FILE} sets {prefix}NATS_USER to {user!r}; it "
-                f"must be {name!r}, the user its permissions are for."
-            )
-        if not password or "$" in password:
-            raise GenerationFailed(
-                f"the {name} block of {COMPOSE_FILE} sets an empty {prefix}NATS_PASSWORD or one "
-                "with a `$` (which compose would interpolate): use a random token."
-            )
-        users[str(name)] = password
-    return users
-
-
-def _environment(value: object) -> dict[str, str]:
-    """A block's environment as a mapping, whether written as one or as ``KEY=value`` items."""
-    if isinstance(value, dict):
-        return {str(key): "" if item is None else str(item) for key, item in value.items()}
-    if isinstance(value, list):
-        pairs = (str(item).partition("=") for item in value)
-        return {key.strip(): item for key, separator, item in pairs if separator}
-    return {}
+    rendered = _nats_users_config(data, root, grants)
+    if str(content) == rendered:
+        return False
+    assert isinstance(users, dict)
+    users["content"] = LiteralScalarString(rendered)
+    return True
 
 
 def _nats_users_config(data: dict[str, Any], root: Path, grants: Mapping[str, ServiceGrant]) -> str:
@@ -319,160 +221,77 @@ def _nats_users_config(data: dict[str, Any], root: Path, grants: Mapping[str, Se
     return render_config(found, NatsCredentials(users)).replace("$", "$$")
 
 
-def _compose(text: str) -> yaml.Node | None:
+def _load(text: str) -> Any:
     try:
-        return yaml.compose(text, Loader=_LOADER)
-    except yaml.YAMLError as error:
+        return yaml_edit.load(text)
+    except yaml_edit.YAMLError as error:
         raise GenerationFailed(f"{COMPOSE_FILE} is not valid YAML ({error}).") from None
 
 
-def _get(node: yaml.Node | None, key: str) -> yaml.Node | None:
-    if isinstance(node, yaml.MappingNode):
-        for key_node, value_node in node.value:
-            if key_node.value == key:
-                return value_node
-    return None
-
-
-def _end_of_section(lines: list[str], root_node: yaml.Node | None, key: str, indent: int) -> int:
-    """The line just after the last content of the top-level section ``key``: before the next
-    top-level key and the blank lines and outdented comments that lead up to it."""
-    assert isinstance(root_node, yaml.MappingNode)
-    keys = [key_node for key_node, _ in root_node.value]
-    position = next(i for i, key_node in enumerate(keys) if key_node.value == key)
-    end = keys[position + 1].start_mark.line if position + 1 < len(keys) else len(lines)
-    while end > 0:
-        line = lines[end - 1]
-        comment = line.lstrip().startswith("#")
-        if line.strip() and not (comment and len(line) - len(line.lstrip()) < indent):
-            break
-        end -= 1
-    return end
-
-
-def _remove_service(text: str, slug: str) -> tuple[str, bool]:
-    """``text`` without the block of ``slug`` and its init-script mount, if it has them."""
-    root_node = _compose(text)
-    services = _get(root_node, "services")
-    if not isinstance(services, yaml.MappingNode):
-        return text, False
-    lines = text.splitlines()
-    doomed: set[int] = set()
-    entries = services.value
-    for index, (key_node, _) in enumerate(entries):
-        if key_node.value == slug:
-            indent = key_node.start_mark.column
-            if index + 1 < len(entries):
-                end = entries[index + 1][0].start_mark.line
-            else:
-                end = _end_of_section(lines, root_node, "services", indent)
-            doomed.update(range(key_node.start_mark.line, end))
-    volumes = _get(_get(services, "postgres"), "volumes")
-    if isinstance(volumes, yaml.SequenceNode):
-        for item in volumes.value:
-            if isinstance(item, yaml.ScalarNode) and f"services/{slug}/deploy/" in item.value:
-                doomed.add(item.start_mark.line)
-    if not doomed:
-        return text, False
-    kept = [line for number, line in enumerate(lines) if number not in doomed]
-    return "\n".join(kept) + "\n", True
-
-
-def _verify(
-    old_text: str | None,
-    new_text: str,
-    root: Path,
-    names: ServiceNames,
-    entry: dict[str, Any],
-    mount: str,
-    grants: Mapping[str, ServiceGrant],
-) -> None:
-    """The new text parses, holds the new block and mount, NATS users matching its blocks, and
-    changes nothing else."""
+def _plain(text: str) -> Any:
     try:
-        new = yaml.load(new_text, Loader=_LOADER)
-        old = yaml.load(old_text if old_text is not None else BASE_COMPOSE, Loader=_LOADER)
-    except yaml.YAMLError as error:
-        raise GenerationFailed(f"the new {COMPOSE_FILE} would not parse ({error}).") from None
-    try:
-        problem = _users_difference(new, root, grants) or _difference(old, new, names, entry, mount)
-    except (KeyError, TypeError, AttributeError):
-        problem = "its services, the postgres volumes or the NATS users config are missing"
-    if problem is not None:
-        raise GenerationFailed(f"could not register {names.slug} in {COMPOSE_FILE}: {problem}.")
+        return yaml_edit.plain(text)
+    except yaml_edit.YAMLError as error:
+        raise GenerationFailed(f"{COMPOSE_FILE} is not valid YAML ({error}).") from None
 
 
-def _users_difference(
-    new: dict[str, Any], root: Path, grants: Mapping[str, ServiceGrant]
-) -> str | None:
-    """Whether the NATS users config of ``new`` is the one its service blocks call for."""
-    if new["configs"][NATS_CONFIG]["content"] != _nats_users_config(new, root, grants):
-        return "the NATS users would not match the service blocks"
-    return None
+def _services_and_init_mounts(data: Any) -> tuple[CommentedMap, CommentedSeq]:
+    """The ``services`` mapping and the postgres ``volumes`` list, or why the file is unusable."""
+    services = data.get("services") if isinstance(data, CommentedMap) else None
+    postgres = services.get("postgres") if isinstance(services, CommentedMap) else None
+    if not isinstance(services, CommentedMap) or not isinstance(postgres, CommentedMap):
+        raise GenerationFailed(f"{COMPOSE_FILE} has no services.postgres block to register with.")
+    volumes = postgres.get("volumes")
+    if not isinstance(volumes, CommentedSeq) or not volumes:
+        raise GenerationFailed(f"{COMPOSE_FILE}: services.postgres.volumes must be a list.")
+    return services, volumes
 
 
-def _difference(
-    old: dict[str, Any], new: dict[str, Any], names: ServiceNames, entry: object, mount: str
-) -> str | None:
-    if new["services"].get(names.slug) != entry:
-        return f"the block of {names.slug} is not as intended"
-    new_mounts = new["services"]["postgres"].pop("volumes")
-    old_mounts = old["services"]["postgres"].pop("volumes")
-    old_mounts = [m for m in old_mounts if f"services/{names.slug}/deploy/" not in str(m)]
-    if new_mounts != [*old_mounts, mount]:
-        return "the postgres init scripts are not as intended"
-    new["services"].pop(names.slug, None)
-    old["services"].pop(names.slug, None)
-    # Checked on its own (_users_difference): the users config changes with every block.
-    new["configs"][NATS_CONFIG].pop("content")
-    old.get("configs", {}).get(NATS_CONFIG, {}).pop("content", None)
-    if new != old:
-        return "other parts of the file would change"
-    return None
+def _key_indent(services: CommentedMap) -> int:
+    """The column the services' names start at (2 in compose's own style)."""
+    first = next(iter(services), None)
+    return int(services.lc.key(first)[1]) if first is not None and services.lc.data else 2
 
 
-def compose_ports(root: Path) -> dict[int, str]:
-    """Host port -> the name of the compose block publishing it (NATS and PostgreSQL too)."""
-    data = _load(root)
-    found: dict[int, str] = {}
-    for name, block in (data.get("services") or {}).items():
-        if not isinstance(block, dict):
-            continue
-        for mapping in block.get("ports") or []:
-            parts = str(mapping).split(":")
-            host = parts[-2] if len(parts) > 1 else parts[0]
-            if host.isdigit():
-                found[int(host)] = str(name)
+def _remove_service(services: CommentedMap, volumes: CommentedSeq, slug: str) -> bool:
+    """Take out the block of ``slug`` and its init-script mounts; whether there were any."""
+    found = False
+    for index in reversed(range(len(volumes))):
+        if f"services/{slug}/deploy/" in str(volumes[index]):
+            yaml_edit.remove_item(volumes, index)
+            found = True
+    if slug in services and slug not in INFRASTRUCTURE:
+        yaml_edit.remove_entry(services, slug, _key_indent(services))
+        found = True
     return found
 
 
-def stale_blocks(root: Path) -> list[str]:
-    """One sentence for each compose block or init mount whose service folder is gone."""
-    data = _load(root)
-    services = data.get("services") or {}
-    problems = []
-    for name, block in services.items():
-        build = block.get("build") if isinstance(block, dict) else None
-        dockerfile = build.get("dockerfile") if isinstance(build, dict) else None
-        if dockerfile and not (root / str(dockerfile)).is_file():
-            problems.append(
-                f"{COMPOSE_FILE} builds {name!r} from {dockerfile}, which does not exist: remove "
-                f"its block or run `mkservice new {name}` again."
-            )
-    postgres = services.get("postgres") or {}
-    for mount in postgres.get("volumes") or [] if isinstance(postgres, dict) else []:
-        source = str(mount).split(":")[0]
-        if source.startswith("./services/") and not (root / source).is_file():
-            problems.append(f"{COMPOSE_FILE} mounts {source} into postgres, which does not exist.")
-    return problems
+def _without_mounts_of(mounts: list[Any], slugs: Iterable[str]) -> list[Any]:
+    return [m for m in mounts if not any(f"services/{s}/deploy/" in str(m) for s in slugs)]
 
 
-def _load(root: Path) -> dict[str, Any]:
-    path = root / COMPOSE_FILE
-    if not path.is_file():
-        return {}
+def _verify(
+    new_text: str,
+    expected: dict[str, Any],
+    root: Path,
+    grants: Mapping[str, ServiceGrant],
+    failure: str,
+) -> None:
+    """The new text parses, equals ``expected`` but for the NATS users, and lists the users its
+    service blocks call for."""
     try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER)
-    except yaml.YAMLError:
-        return {}
-    return data if isinstance(data, dict) else {}
+        new = yaml_edit.plain(new_text)
+    except yaml_edit.YAMLError as error:
+        raise GenerationFailed(f"the new {COMPOSE_FILE} would not parse ({error}).") from None
+    try:
+        if new["configs"][NATS_CONFIG]["content"] != _nats_users_config(new, root, grants):
+            problem: str | None = "the NATS users would not match the service blocks"
+        else:
+            # Checked on its own, just above: the users config changes with every block.
+            new["configs"][NATS_CONFIG].pop("content")
+            expected.get("configs", {}).get(NATS_CONFIG, {}).pop("content", None)
+            problem = None if new == expected else "other parts of the file would change"
+    except (KeyError, TypeError, AttributeError):
+        problem = "its services, the postgres volumes or the NATS users config are missing"
+    if problem is not None:
+        raise GenerationFailed(f"{failure} in {COMPOSE_FILE}: {problem}.")

@@ -11,21 +11,23 @@ from __future__ import annotations
 import os
 import secrets
 import shutil
-import signal
 import tempfile
-import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import FrameType
 
-from mkservice.generator import compose, registry, render, tools
+from mkservice.generator import compose, compose_file, registry, render, tools
+from mkservice.generator.atomic import (
+    TEMP_PREFIX,
+    Backup,
+    interrupts_ignored,
+    terminate_as_interrupt,
+    write_atomically,
+)
 from mkservice.generator.errors import GenerationFailed
 from mkservice.generator.naming import ServiceNames, validate_name
+from mkservice.record import read_registry
 from mkservice.stack.nats_auth import ServiceGrant, default_grant
-
-TEMP_PREFIX = ".mkservice-tmp-"
 
 
 @dataclass(frozen=True)
@@ -62,13 +64,13 @@ def plan_service(root: Path, name: str, port: int | None) -> Plan:
     Raises :class:`Refused` (bad input) or :class:`GenerationFailed`; writes nothing.
     """
     names = validate_name(name)
-    services = registry.read_registry(root)
+    services = read_registry(root)
     registry.check_available(root, names, services)
     # Ports published in docker-compose.yml count as taken (NATS, PostgreSQL, and a block whose
     # folder was removed by hand), except by the stale block this name replaces.
     used = {
-        number: f"the {block} block of {compose.COMPOSE_FILE}"
-        for number, block in compose.compose_ports(root).items()
+        number: f"the {block} block of {compose_file.COMPOSE_FILE}"
+        for number, block in compose_file.compose_ports(root).items()
         if block != names.slug
     }
     for number, slug in registry.used_ports(services).items():
@@ -115,10 +117,10 @@ def create_service(
 
 def _apply(plan: Plan, rendered: Path, temp: Path) -> None:
     lock_file = plan.root / "uv.lock"
-    backups = [_Backup.of(plan.compose.path), _Backup.of(lock_file)]
+    backups = [Backup.of(plan.compose.path), Backup.of(lock_file)]
     moved = False
     try:
-        with _terminate_as_interrupt():
+        with terminate_as_interrupt():
             if plan.folder.exists():
                 raise GenerationFailed(f"services/{plan.names.slug} appeared while generating.")
             os.rename(rendered, plan.folder)
@@ -127,76 +129,9 @@ def _apply(plan: Plan, rendered: Path, temp: Path) -> None:
             write_atomically(plan.compose.path, plan.compose.new_text)
             tools.lock(plan.uv, plan.root)
     except BaseException:
-        with _interrupts_ignored():
+        with interrupts_ignored():
             if moved:
                 shutil.rmtree(plan.folder, ignore_errors=True)
             for backup in backups:
                 backup.restore()
         raise
-
-
-@dataclass(frozen=True)
-class _Backup:
-    """A file's bytes and times (or its absence), to put back exactly."""
-
-    path: Path
-    content: bytes | None
-    times: tuple[int, int] | None
-
-    @classmethod
-    def of(cls, path: Path) -> _Backup:
-        if not path.is_file():
-            return cls(path, None, None)
-        stat = path.stat()
-        return cls(path, path.read_bytes(), (stat.st_atime_ns, stat.st_mtime_ns))
-
-    def restore(self) -> None:
-        if self.content is None:
-            self.path.unlink(missing_ok=True)
-            return
-        if not self.path.is_file() or self.path.read_bytes() != self.content:
-            write_atomically(self.path, self.content)
-        if self.times is not None:
-            os.utime(self.path, ns=self.times)
-
-
-def write_atomically(path: Path, content: str | bytes) -> None:
-    """Replace ``path`` with ``content`` all at once: a reader sees the old file or the new."""
-    data = content.encode("utf-8") if isinstance(content, str) else content
-    temporary = path.with_name(f"{TEMP_PREFIX}{path.name}")
-    try:
-        temporary.write_bytes(data)
-        os.replace(temporary, path)
-    finally:
-        temporary.unlink(missing_ok=True)
-
-
-@contextmanager
-def _terminate_as_interrupt() -> Iterator[None]:
-    """SIGTERM (a CI timeout, `kill`) undoes the changes the way Ctrl-C does."""
-
-    def interrupt(signum: int, frame: FrameType | None) -> None:
-        raise KeyboardInterrupt
-
-    if threading.current_thread() is not threading.main_thread():
-        yield  # only the main thread may set signal handlers
-        return
-    previous = signal.signal(signal.SIGTERM, interrupt)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-
-
-@contextmanager
-def _interrupts_ignored() -> Iterator[None]:
-    """While undoing, a second Ctrl-C must not leave the undo half done."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = {sig: signal.signal(sig, signal.SIG_IGN) for sig in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        yield
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from importlib.machinery import PathFinder
 from pathlib import Path
 
+from chassis import naming
+
 from mkservice.generator.errors import Refused
 
 MAX_LENGTH = 40
@@ -56,8 +58,14 @@ class ServiceNames:
     slug: str
     package: str
     class_prefix: str
-    env_prefix: str
-    stream: str
+
+    @property
+    def env_prefix(self) -> str:
+        return naming.env_prefix(self.slug)
+
+    @property
+    def stream(self) -> str:
+        return naming.stream_name(self.slug)
 
     @property
     def database_env(self) -> str:
@@ -67,14 +75,9 @@ class ServiceNames:
 def derive_names(slug: str) -> ServiceNames:
     """The names of the service ``slug`` (assumed valid; see :func:`validate_name`)."""
     package = slug.replace("-", "_")
-    # The same expressions as the template's cookiecutter.json, so both always agree.
-    return ServiceNames(
-        slug=slug,
-        package=package,
-        class_prefix=package.title().replace("_", ""),
-        env_prefix=f"{package.upper()}_",
-        stream=package.upper(),
-    )
+    # The same expressions as the template's cookiecutter.json, so both always agree; the env
+    # prefix and the stream are the chassis's (chassis.naming), as the service's settings say.
+    return ServiceNames(slug=slug, package=package, class_prefix=package.title().replace("_", ""))
 
 
 def validate_name(name: str) -> ServiceNames:

@@ -1,87 +1,25 @@
-"""The port registry, and every other fact about the services, found by discovery.
+"""The port registry and the names already taken, found by discovery.
 
-Nothing lists the services centrally: each ``services/<slug>/pyproject.toml`` carries a
-``[tool.mkservice]`` table (port, package, env_prefix, stream, template_version), written by the
-template. Reading every such table gives the registry; removing a folder removes its entry.
+Nothing lists the services centrally: each service's record (``[tool.mkservice]`` in its
+pyproject.toml, read by :mod:`mkservice.record`) gives its port and package. Reading every
+record gives the registry; removing a folder removes its entry.
 """
 
 from __future__ import annotations
 
-import re
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 
+from packaging.utils import canonicalize_name
+
 from mkservice.generator.errors import Refused
-from mkservice.generator.naming import ServiceNames, derive_names, installed_module
+from mkservice.generator.naming import ServiceNames, installed_module
+from mkservice.record import RegisteredService
 
 FIRST_PORT = 8001
 MIN_PORT, MAX_PORT = 1024, 65535
-_LOCK_PACKAGE = re.compile(r'^name = "(?P<name>[^"]+)"$.*?^source = \{ (?P<source>[^}]*) \}$',
-                           re.MULTILINE | re.DOTALL)  # fmt: skip
-
-
-@dataclass(frozen=True)
-class RegisteredService:
-    """One folder under ``services/`` and what its ``[tool.mkservice]`` table says."""
-
-    slug: str
-    path: Path
-    package: str
-    port: int | None
-    env_prefix: str
-    stream: str
-    template_version: str | None
-    problem: str | None = None
-
-    @property
-    def database_env(self) -> str:
-        return f"{self.env_prefix}DATABASE_URL"
-
-
-def read_registry(root: Path) -> list[RegisteredService]:
-    """Every service folder under ``root/services`` (sorted by folder name).
-
-    A folder without a pyproject.toml is not a service; one whose table is missing or malformed
-    is listed with a ``problem`` and the names its folder implies, so nothing crashes on it.
-    """
-    services_dir = root / "services"
-    if not services_dir.is_dir():
-        return []
-    found = []
-    for folder in sorted(services_dir.iterdir()):
-        pyproject = folder / "pyproject.toml"
-        if folder.name.startswith((".", "_")) or not pyproject.is_file():
-            continue
-        found.append(_read_service(folder, pyproject))
-    return found
-
-
-def _read_service(folder: Path, pyproject: Path) -> RegisteredService:
-    implied = derive_names(folder.name)
-    problem = None
-    try:
-        data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
-        table = data.get("tool", {}).get("mkservice")
-        if not isinstance(table, dict):
-            table, problem = {}, "no [tool.mkservice] table in pyproject.toml"
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError) as error:
-        table, problem = {}, f"unreadable pyproject.toml ({error})"
-    port = table.get("port")
-    if port is not None and not isinstance(port, int):
-        port, problem = None, f"port {port!r} in [tool.mkservice] is not a number"
-    template_version = table.get("template_version")
-    return RegisteredService(
-        slug=folder.name,
-        path=folder,
-        package=str(table.get("package") or implied.package),
-        port=port,
-        env_prefix=str(table.get("env_prefix") or implied.env_prefix),
-        stream=str(table.get("stream") or implied.stream),
-        template_version=None if template_version is None else str(template_version),
-        problem=problem,
-    )
+LOCK_FILE = "uv.lock"
 
 
 def used_ports(services: list[RegisteredService]) -> dict[int, str]:
@@ -117,7 +55,7 @@ def check_available(root: Path, names: ServiceNames, services: list[RegisteredSe
             )
         if names.stream == service.stream:
             raise Refused(f"The stream {names.stream} is already used by {service.slug!r}.")
-    distribution = _locked_distributions(root).get(_normalize(names.slug))
+    distribution = _locked_distributions(root).get(canonicalize_name(names.slug))
     if distribution is not None:
         raise Refused(f"{names.slug!r} is already the name of the distribution {distribution}.")
     origin = installed_module(names.package, root)
@@ -128,22 +66,29 @@ def check_available(root: Path, names: ServiceNames, services: list[RegisteredSe
 def _locked_distributions(root: Path) -> dict[str, str]:
     """Normalized name -> name of every distribution in uv.lock, except service folders (a
     service removed by hand stays in the lock until the next ``uv lock``)."""
-    lock = root / "uv.lock"
+    return {
+        canonicalize_name(name): name
+        for name, source in locked_packages(root).items()
+        if not _is_service_source(source)
+    }
+
+
+def locked_packages(root: Path) -> dict[str, dict[str, object]]:
+    """Name -> source table of every package uv.lock holds (empty when there is no lock)."""
     try:
-        text = lock.read_text(encoding="utf-8")
-    except OSError:
+        data = tomllib.loads((root / LOCK_FILE).read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError):
         return {}
-    found = {}
-    for block in text.split("[[package]]")[1:]:
-        match = _LOCK_PACKAGE.search(block)
-        if match is None:
-            continue
-        name, source = match["name"], match["source"]
-        if re.search(r'(editable|virtual|directory) = "services/', source):
-            continue
-        found[_normalize(name)] = name
-    return found
+    return {
+        str(package["name"]): dict(package.get("source") or {})
+        for package in data.get("package", [])
+        if isinstance(package, dict) and "name" in package
+    }
 
 
-def _normalize(name: str) -> str:
-    return re.sub(r"[-_.]+", "-", name).lower()
+def _is_service_source(source: Mapping[str, object]) -> bool:
+    """Whether a lock entry's source is a folder under ``services/``."""
+    return any(
+        str(source.get(kind, "")).startswith("services/")
+        for kind in ("editable", "virtual", "directory")
+    )

@@ -4,7 +4,10 @@ We drive cookiecutter's own pipeline (``generate_context``, ``prompt_for_config`
 ``no_input``, ``generate_files``: what ``cookiecutter.main.cookiecutter`` does) rather than the
 ``cookiecutter()`` wrapper, because the wrapper also reads the user's ``~/.cookiecutterrc``
 (whose defaults would make output depend on who runs it) and writes a replay file into the
-user's home folder. Our replay record is ``.mkservice.json``, inside the service.
+user's home folder. Our replay file is ``.mkservice.json``, inside the service: the provenance of
+the generation (the template, its version, the inputs that cannot be derived) and the service's
+NATS grant. The facts mkservice reads about a service (its name, package, port) live only in its
+record, ``[tool.mkservice]`` (:mod:`mkservice.record`), which the template writes.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from mkservice.generator.naming import ServiceNames
 from mkservice.generator.tools import find_ruff
 from mkservice.stack.nats_auth import (
     NATS_SECTION,
-    RECORD_FILE,
+    PROVENANCE_FILE,
     ServiceGrant,
     declaration,
     default_grant,
@@ -28,6 +31,8 @@ from mkservice.stack.nats_auth import (
 
 TEMPLATE_DIR = Path("scaffold") / "template"
 _SECRET_KEYS = {"db_password"}
+# Inputs the provenance leaves out: the port is the record's, the version is recorded apart.
+_NOT_PROVENANCE = {"port", "template_version"}
 
 
 @dataclass(frozen=True)
@@ -36,6 +41,9 @@ class Template:
 
     path: Path
     version: str
+    # The inputs whose default is an expression of others (the package, the class prefix): the
+    # provenance records none of them, since they follow from the others.
+    derived: frozenset[str] = frozenset()
 
     @classmethod
     def of(cls, root: Path) -> Template:
@@ -45,19 +53,21 @@ class Template:
         except (OSError, ValueError) as error:
             message = f"cannot read the template's cookiecutter.json ({error})."
             raise GenerationFailed(message) from error
-        return cls(path, str(defaults.get("template_version", "0")))
+        derived = frozenset(
+            key for key, value in defaults.items() if isinstance(value, str) and "{{" in value
+        )
+        return cls(path, str(defaults.get("template_version", "0")), derived)
 
 
 def template_context(
     names: ServiceNames, port: int, password: str, template: Template
 ) -> dict[str, str]:
-    """The template inputs of a service (cookiecutter's ``extra_context``)."""
+    """The template inputs of a service (cookiecutter's ``extra_context``). The env prefix and
+    the stream are not among them: the service derives them from its name (chassis.naming)."""
     return {
         "service_slug": names.slug,
         "package": names.package,
         "class_prefix": names.class_prefix,
-        "env_prefix": names.env_prefix,
-        "stream": names.stream,
         "port": str(port),
         "db_password": password,
         "template_version": template.version,
@@ -73,7 +83,7 @@ def planned_files(template: Template, names: ServiceNames) -> list[str]:
             relative = str(path.relative_to(project))
             relative = relative.replace("{{cookiecutter.package}}", names.package)
             found.append(relative.replace("{{cookiecutter.service_slug}}", names.slug))
-    return sorted([*found, RECORD_FILE])
+    return sorted([*found, PROVENANCE_FILE])
 
 
 def render(
@@ -106,29 +116,31 @@ def render(
         raise GenerationFailed(f"the template did not render ({error}).") from error
     folder = Path(project)
     grant = grant or default_grant(str(full["cookiecutter"]["service_slug"]))
-    _write_record(folder, full["cookiecutter"], template, grant)
+    _write_provenance(folder, full["cookiecutter"], template, grant)
     return folder
 
 
-def _write_record(
+def _write_provenance(
     folder: Path, context: dict[str, Any], template: Template, grant: ServiceGrant
 ) -> None:
-    """What a future ``mkservice update`` needs to replay the template (minus secrets), and
-    what the service talks to over NATS (``mkservice.stack.nats_auth`` reads it from here)."""
+    """What a future ``mkservice update`` needs to replay the template (the inputs that cannot
+    be derived from others, minus secrets; the port it takes from the record), and what the
+    service talks to over NATS (``mkservice.stack.nats_auth`` reads it from here)."""
+    left_out = _SECRET_KEYS | _NOT_PROVENANCE | template.derived
     inputs = {
         key: value
         for key, value in context.items()
-        if not key.startswith("_") and key not in _SECRET_KEYS
+        if not key.startswith("_") and key not in left_out
     }
-    record = {
+    provenance = {
         "template": TEMPLATE_DIR.as_posix(),
         "template_version": template.version,
         "cookiecutter": inputs,
         "secrets": {"db_password": "deploy/postgres-init.sql"},
         NATS_SECTION: declaration(grant),
     }
-    text = json.dumps(record, indent=2, sort_keys=True) + "\n"
-    (folder / RECORD_FILE).write_text(text, encoding="utf-8")
+    text = json.dumps(provenance, indent=2, sort_keys=True) + "\n"
+    (folder / PROVENANCE_FILE).write_text(text, encoding="utf-8")
 
 
 def tidy(folder: Path, names: ServiceNames, root: Path) -> list[str]:

@@ -27,11 +27,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from chassis import naming
+
 # The fault suite's and tests' all-powerful user. The underscore keeps it apart from every
 # service: a service name is kebab-case, so no service can ever be called this.
 OPERATOR_USER = "_operator"
-# The service's replay record (written by the generator's render.py), where it declares its grant.
-RECORD_FILE = ".mkservice.json"
+# The service's generation provenance (written by the generator's render.py), where it also
+# declares its grant.
+PROVENANCE_FILE = ".mkservice.json"
 NATS_SECTION = "nats"
 _WHITESPACE = frozenset(" \t\r\n")
 # A service name is one subject token: no whitespace, dots or wildcards.
@@ -54,7 +57,7 @@ class ServiceGrant:
 
     @property
     def stream(self) -> str:
-        return stream_of(self.name)
+        return naming.stream_name(self.name)
 
     def publish_allow(self) -> list[str]:
         subjects = [f"{self.name}.>", *(f"{callee}.cmd.>" for callee in self.calls)]
@@ -77,12 +80,7 @@ class ServiceGrant:
         return ["_INBOX.>", *self.consumes]
 
     def consumed_streams(self) -> list[str]:
-        return sorted({stream_of(subject.split(".", 1)[0]) for subject in self.consumes})
-
-
-def stream_of(service: str) -> str:
-    """The JetStream stream a service owns (as the chassis names it)."""
-    return service.upper().replace("-", "_")
+        return sorted({naming.stream_name(naming.owner_of(subject)) for subject in self.consumes})
 
 
 def default_grant(name: str) -> ServiceGrant:
@@ -101,10 +99,10 @@ def read_grant(folder: Path, name: str | None = None) -> ServiceGrant:
     """The grant the service in ``folder`` declares (its ``.mkservice.json``'s ``nats``
     section), or :func:`default_grant` when it declares none. ``name`` defaults to the folder's.
 
-    Raises :class:`GrantError` naming the file when the record or its section is malformed.
+    Raises :class:`GrantError` naming the file when the file or its section is malformed.
     """
     name = name or folder.name
-    path = folder / RECORD_FILE
+    path = folder / PROVENANCE_FILE
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -112,12 +110,12 @@ def read_grant(folder: Path, name: str | None = None) -> ServiceGrant:
     except OSError as error:
         raise GrantError(f"{path}: cannot be read ({error})") from None
     try:
-        record = json.loads(text)
+        provenance = json.loads(text)
     except ValueError as error:
         raise GrantError(f"{path}: not valid JSON ({error})") from None
-    if not isinstance(record, dict) or NATS_SECTION not in record:
+    if not isinstance(provenance, dict) or NATS_SECTION not in provenance:
         return default_grant(name)
-    section = record[NATS_SECTION]
+    section = provenance[NATS_SECTION]
     if not isinstance(section, dict) or set(section) - {"calls", "consumes"}:
         raise GrantError(f'{path}: "nats" must be an object with "calls" and "consumes" only')
     calls = _strings(section.get("calls", []), path, "calls")

@@ -1,0 +1,82 @@
+"""The request-handling floor: the bare insert app in its own uvicorn process, driven at
+saturation (a fixed number of requests in flight) by the same load generator as the checkout."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from chassis.embedded_nats import free_port
+
+from mkservice_lab.bench.loadgen import LoadReport, LoadSpec, run_load
+
+
+@dataclass(frozen=True)
+class FloorSettings:
+    """How long and how hard the bare insert app is driven."""
+
+    duration_s: float = 8.0
+    warmup_s: float = 2.0
+    concurrency: int = 32
+
+
+@contextmanager
+def bare_app(database_url: str, log_file: Path, *, ready_timeout: float = 30.0) -> Iterator[str]:
+    """Run the bare insert app; yields its base URL, stops it (SIGTERM) on leaving."""
+    port = free_port()
+    log_file.parent.mkdir(parents=True, exist_ok=True)
+    with open(log_file, "ab") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "mkservice_lab.bench.bare_app", database_url, str(port)],
+            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_ready(process, url + "/health/ready", ready_timeout, log_file)
+        yield url
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+
+
+def _wait_ready(process: subprocess.Popen[bytes], url: str, timeout: float, log_file: Path) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the bare insert app exited; see {log_file}")
+        try:
+            with urllib.request.urlopen(url, timeout=1) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.05)
+    raise TimeoutError(f"the bare insert app was not ready after {timeout}s; see {log_file}")
+
+
+def bare_insert_floor(database_url: str, log_file: Path, settings: FloorSettings) -> LoadReport:
+    """Requests per second of one-row inserts at saturation (``settings.concurrency`` in flight)."""
+    with bare_app(database_url, log_file) as url:
+        spec = LoadSpec(
+            url=url + "/rows",
+            bodies=[{"name": f"row-{i}"} for i in range(16)],
+            mode="closed",
+            duration_s=settings.duration_s,
+            warmup_s=settings.warmup_s,
+            concurrency=settings.concurrency,
+        )
+        return run_load(spec)

@@ -1,0 +1,86 @@
+"""``mkservice bench``: checkout throughput and latency against floors measured in the same run
+(what ``make bench`` runs); ``--profile`` runs the services under cProfile instead, ``--steady``
+the checkout at fixed rates with the CPU a saga costs at each."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from mkservice.workspace import workspace_root
+
+PARTS = ("floors", "checkout", "generator")
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``bench`` command to ``app``."""
+    app.command("bench")(bench)
+
+
+def bench(
+    quick: Annotated[
+        bool, typer.Option("--quick", help="A short smoke run (about a minute); rough figures.")
+    ] = False,
+    only: Annotated[
+        list[str] | None,
+        typer.Option("--only", help=f"Run only these parts (repeatable): {', '.join(PARTS)}."),
+    ] = None,
+    profile: Annotated[
+        bool,
+        typer.Option("--profile", help="Profile the services (cProfile) at a steady load instead."),
+    ] = False,
+    steady: Annotated[
+        bool,
+        typer.Option(
+            "--steady", help="Run the checkout at fixed rates instead; print CPU per saga."
+        ),
+    ] = False,
+    rate: Annotated[
+        list[float] | None,
+        typer.Option(
+            "--rate",
+            min=1,
+            help="With --profile: orders per second (default 5). With --steady: one rate per "
+            "step (repeatable; default 20, 50, 100, 150, 200).",
+        ),
+    ] = None,
+    seconds: Annotated[
+        float | None,
+        typer.Option(
+            "--seconds", min=1, help="With --profile or --steady: how long (default 20 / 10)."
+        ),
+    ] = None,
+) -> None:
+    """Measure the floors (bare insert, JetStream), the checkout (sustained sagas/s, saga
+    latency at half load, outbox and consumer lag) and the generator, in one run.
+
+    Prints a table with the ratios and the targets, and writes .bench/results.json. The mode is
+    SQLite unless MKSERVICE_TEST_DB=postgres. Exits 1 if a part could not be measured.
+    """
+    # Imported here so that `mkservice --help` does not load rich, httpx and the chassis.
+    from rich.console import Console
+
+    repo = workspace_root()
+    console = Console()
+    rates = rate or []
+    if profile and steady:
+        raise typer.BadParameter("choose one of --profile and --steady", param_hint="--steady")
+    if profile:
+        from mkservice_lab.bench.profiling import run_profile
+
+        if len(rates) > 1:
+            raise typer.BadParameter("--profile runs at one rate", param_hint="--rate")
+        profile_rate = rates[0] if rates else 5.0
+        raise typer.Exit(run_profile(repo, console, rate=profile_rate, seconds=seconds or 20.0))
+    if steady:
+        from mkservice_lab.bench.steady import run_steady
+
+        raise typer.Exit(run_steady(repo, console, rates=rates, seconds=seconds or 10.0))
+    unknown = sorted(set(only or ()) - set(PARTS))
+    if unknown:
+        raise typer.BadParameter(f"unknown part {', '.join(unknown)}", param_hint="--only")
+    from mkservice_lab.bench.runner import run_bench
+
+    parts = tuple(part for part in PARTS if not only or part in only)
+    raise typer.Exit(run_bench(repo, console, quick=quick, parts=parts))
