@@ -30,11 +30,11 @@ from ruamel.yaml.scalarstring import DoubleQuotedScalarString, LiteralScalarStri
 
 from mkservice.generator import yaml_edit
 from mkservice.generator.compose_file import (
-    BASE_COMPOSE,
-    COMPOSE_FILE,
     INFRASTRUCTURE,
     INIT_DIR,
     NATS_CONFIG,
+    SINGLE_NODE,
+    ComposeShape,
     nats_users,
 )
 from mkservice.generator.errors import GenerationFailed
@@ -51,7 +51,7 @@ from mkservice.stack.nats_auth import (
 _INIT_MOUNT = re.compile(r"/docker-entrypoint-initdb\.d/(\d+)-")
 # Environment values quoted in a block: a port is a string to compose, and a random token could
 # read as a number.
-_QUOTED = ("PORT", "NATS_PASSWORD")
+_QUOTED = ("PORT", "NATS_PASSWORD", "STREAM_REPLICAS")
 
 
 @dataclass(frozen=True)
@@ -90,16 +90,27 @@ def service_entry(
 def _service_block(entry: dict[str, Any]) -> CommentedMap:
     """``entry`` as the round-trip tree to insert, quoted where compose needs it."""
     block = CommentedMap()
-    block["build"] = CommentedMap(entry["build"])
-    environment = CommentedMap()
-    for key, value in entry["environment"].items():
-        environment[key] = DoubleQuotedScalarString(value) if key.endswith(_QUOTED) else value
-    block["environment"] = environment
-    block["ports"] = CommentedSeq(DoubleQuotedScalarString(port) for port in entry["ports"])
-    block["depends_on"] = CommentedMap(
-        (name, CommentedMap(condition)) for name, condition in entry["depends_on"].items()
-    )
+    for key, value in entry.items():
+        if key == "environment":
+            block[key] = CommentedMap(
+                (name, DoubleQuotedScalarString(item) if name.endswith(_QUOTED) else item)
+                for name, item in value.items()
+            )
+        elif key == "ports":
+            block[key] = CommentedSeq(DoubleQuotedScalarString(port) for port in value)
+        elif key == "command":
+            command = CommentedSeq(DoubleQuotedScalarString(word) for word in value)
+            command.fa.set_flow_style()  # as the Dockerfile's CMD reads
+            block[key] = command
+        else:
+            block[key] = _tree(value)
     return block
+
+
+def _tree(value: Any) -> Any:
+    if isinstance(value, dict):
+        return CommentedMap((key, _tree(item)) for key, item in value.items())
+    return value
 
 
 def init_script_name(number: int, slug: str) -> str:
@@ -126,84 +137,114 @@ def register_service(
     :class:`GenerationFailed` when the file cannot be understood; nothing is written here.
     """
     nats_password = nats_password or secrets.token_urlsafe(18)
-    grant = grant or default_grant(names.slug)
-    path = root / COMPOSE_FILE
-    old_text = path.read_text(encoding="utf-8") if path.is_file() else None
-    text = old_text if old_text is not None else BASE_COMPOSE
-    data = _load(text)
-    services, volumes = _services_and_init_mounts(data)
-    replaced = _remove_service(services, volumes, names.slug)
-
-    numbers = [int(m.group(1)) for item in volumes if (m := _INIT_MOUNT.search(str(item)))]
-    script = init_script_name(max(numbers, default=0) + 1, names.slug)
-    mount = init_mount(names.slug, script)
     entry = service_entry(names, port, password, nats_password)
-    yaml_edit.append_item(volumes, mount)
-    yaml_edit.append_entry(services, names.slug, _service_block(entry), _key_indent(services))
-    grants = {names.slug: grant}
-    _set_nats_users(data, root, grants)
-    new_text = yaml_edit.dump(data, text)
-
-    expected = _plain(text)
-    expected_services = expected["services"]
-    expected_services.pop(names.slug, None)
-    expected_services[names.slug] = entry
-    postgres = expected_services["postgres"]
-    postgres["volumes"] = [*_without_mounts_of(postgres["volumes"], {names.slug}), mount]
-    _verify(new_text, expected, root, grants, f"could not register {names.slug}")
-    return ComposeChange(path, old_text, new_text, script, replaced)
+    return register_blocks(SINGLE_NODE, root, names.slug, {names.slug: entry}, grant)
 
 
 def unregister_services(root: Path, slugs: Iterable[str]) -> ComposeChange:
     """The docker-compose.yml text without the blocks and init-script mounts of ``slugs``, and
     with the NATS users rendered again from the blocks left. Names without a block change
     nothing. Raises :class:`GenerationFailed` when the file cannot be understood."""
+    return unregister_blocks(SINGLE_NODE, root, slugs)
+
+
+def register_blocks(
+    shape: ComposeShape,
+    root: Path,
+    slug: str,
+    entries: Mapping[str, dict[str, Any]],
+    grant: ServiceGrant | None = None,
+    init_script: str | None = None,
+) -> ComposeChange:
+    """The text of ``shape``'s file with the service ``slug``'s ``entries`` (block name ->
+    block) and its init-script mount added (``init_script``, or numbered after the last), and
+    the NATS users rendered again; what :func:`register_service` does, for any shape."""
+    grant = grant or default_grant(slug)
+    path = root / shape.file
+    old_text = path.read_text(encoding="utf-8") if path.is_file() else None
+    text = old_text if old_text is not None else shape.base
+    data = _load(text, shape)
+    services, volumes = _services_and_init_mounts(data, shape)
+    replaced = _remove_service(services, volumes, slug, shape)
+
+    if init_script is None:
+        numbers = [int(m.group(1)) for item in volumes if (m := _INIT_MOUNT.search(str(item)))]
+        init_script = init_script_name(max(numbers, default=0) + 1, slug)
+    mount = init_mount(slug, init_script)
+    yaml_edit.append_item(volumes, mount)
+    for name, entry in entries.items():
+        yaml_edit.append_entry(services, name, _service_block(entry), _key_indent(services))
+    grants = {slug: grant}
+    _set_nats_users(data, root, grants, shape)
+    new_text = yaml_edit.dump(data, text)
+
+    expected = _plain(text, shape)
+    expected_services = expected["services"]
+    for name in shape.blocks_of(slug):
+        expected_services.pop(name, None)
+    expected_services.update(entries)
+    postgres = expected_services["postgres"]
+    postgres["volumes"] = [*_without_mounts_of(postgres["volumes"], {slug}), mount]
+    _verify(new_text, expected, root, grants, f"could not register {slug}", shape)
+    return ComposeChange(path, old_text, new_text, init_script, replaced)
+
+
+def unregister_blocks(shape: ComposeShape, root: Path, slugs: Iterable[str]) -> ComposeChange:
+    """The text of ``shape``'s file without the blocks and init-script mounts of ``slugs``;
+    what :func:`unregister_services` does, for any shape. A missing file changes nothing."""
     slugs = set(slugs)
-    path = root / COMPOSE_FILE
+    path = root / shape.file
     old_text = path.read_text(encoding="utf-8") if path.is_file() else None
     if old_text is None:
         return ComposeChange(path, None, "")
-    data = _load(old_text)
-    services, volumes = _services_and_init_mounts(data)
+    data = _load(old_text, shape)
+    services, volumes = _services_and_init_mounts(data, shape)
     for slug in sorted(slugs):
-        _remove_service(services, volumes, slug)
-    _set_nats_users(data, root, {})
+        _remove_service(services, volumes, slug, shape)
+    _set_nats_users(data, root, {}, shape)
     new_text = yaml_edit.dump(data, old_text)
 
-    expected = _plain(old_text)
+    expected = _plain(old_text, shape)
     for slug in slugs:
-        expected["services"].pop(slug, None)
+        for name in shape.blocks_of(slug):
+            expected["services"].pop(name, None)
     postgres = expected["services"]["postgres"]
     postgres["volumes"] = _without_mounts_of(postgres["volumes"], slugs)
-    _verify(new_text, expected, root, {}, f"could not remove {', '.join(sorted(slugs))}")
+    failure = f"could not remove {', '.join(sorted(slugs))}"
+    _verify(new_text, expected, root, {}, failure, shape)
     return ComposeChange(path, old_text, new_text)
 
 
 def render_nats_users(
-    text: str, root: Path, grants: Mapping[str, ServiceGrant] | None = None
+    text: str,
+    root: Path,
+    grants: Mapping[str, ServiceGrant] | None = None,
+    shape: ComposeShape = SINGLE_NODE,
 ) -> str:
     """``text`` with the content of ``configs: nats-users`` rendered again: a user for each
     service block that sets ``<PREFIX>NATS_PASSWORD``, with the grant its service declares in
     ``services/<name>/.mkservice.json`` (or the one in ``grants``, for a service whose folder is
     not in place yet). Raises :class:`GenerationFailed` when there is no such content to
     replace or a block or a declaration is unusable. An up-to-date ``text`` comes back as is."""
-    data = _load(text)
-    if not _set_nats_users(data, root, grants or {}):
+    data = _load(text, shape)
+    if not _set_nats_users(data, root, grants or {}, shape):
         return text
     return yaml_edit.dump(data, text)
 
 
-def _set_nats_users(data: Any, root: Path, grants: Mapping[str, ServiceGrant]) -> bool:
+def _set_nats_users(
+    data: Any, root: Path, grants: Mapping[str, ServiceGrant], shape: ComposeShape
+) -> bool:
     """Render the users into ``data``'s ``configs: nats-users: content``; whether it changed."""
     config = data.get("configs") if isinstance(data, dict) else None
     users = config.get(NATS_CONFIG) if isinstance(config, dict) else None
     content = users.get("content") if isinstance(users, dict) else None
     if not isinstance(content, LiteralScalarString):
         raise GenerationFailed(
-            f"{COMPOSE_FILE} has no `configs: {NATS_CONFIG}: content: |` block to list the NATS "
-            "users in (see BASE_COMPOSE in mkservice/generator/compose_file.py)."
+            f"{shape.file} has no `configs: {NATS_CONFIG}: content: |` block to list the NATS "
+            "users in (see the base text it starts from in mkservice/generator/)."
         )
-    rendered = _nats_users_config(data, root, grants)
+    rendered = _nats_users_config(data, root, grants, shape)
     if str(content) == rendered:
         return False
     assert isinstance(users, dict)
@@ -211,9 +252,11 @@ def _set_nats_users(data: Any, root: Path, grants: Mapping[str, ServiceGrant]) -
     return True
 
 
-def _nats_users_config(data: dict[str, Any], root: Path, grants: Mapping[str, ServiceGrant]) -> str:
+def _nats_users_config(
+    data: dict[str, Any], root: Path, grants: Mapping[str, ServiceGrant], shape: ComposeShape
+) -> str:
     """The content ``configs: nats-users`` must hold for ``data`` (``$`` written ``$$``)."""
-    users = nats_users(data)
+    users = nats_users(data, shape)
     try:
         found = [grants.get(user) or read_grant(root / "services" / user, user) for user in users]
     except GrantError as error:
@@ -221,29 +264,29 @@ def _nats_users_config(data: dict[str, Any], root: Path, grants: Mapping[str, Se
     return render_config(found, NatsCredentials(users)).replace("$", "$$")
 
 
-def _load(text: str) -> Any:
+def _load(text: str, shape: ComposeShape) -> Any:
     try:
         return yaml_edit.load(text)
     except yaml_edit.YAMLError as error:
-        raise GenerationFailed(f"{COMPOSE_FILE} is not valid YAML ({error}).") from None
+        raise GenerationFailed(f"{shape.file} is not valid YAML ({error}).") from None
 
 
-def _plain(text: str) -> Any:
+def _plain(text: str, shape: ComposeShape) -> Any:
     try:
         return yaml_edit.plain(text)
     except yaml_edit.YAMLError as error:
-        raise GenerationFailed(f"{COMPOSE_FILE} is not valid YAML ({error}).") from None
+        raise GenerationFailed(f"{shape.file} is not valid YAML ({error}).") from None
 
 
-def _services_and_init_mounts(data: Any) -> tuple[CommentedMap, CommentedSeq]:
+def _services_and_init_mounts(data: Any, shape: ComposeShape) -> tuple[CommentedMap, CommentedSeq]:
     """The ``services`` mapping and the postgres ``volumes`` list, or why the file is unusable."""
     services = data.get("services") if isinstance(data, CommentedMap) else None
     postgres = services.get("postgres") if isinstance(services, CommentedMap) else None
     if not isinstance(services, CommentedMap) or not isinstance(postgres, CommentedMap):
-        raise GenerationFailed(f"{COMPOSE_FILE} has no services.postgres block to register with.")
+        raise GenerationFailed(f"{shape.file} has no services.postgres block to register with.")
     volumes = postgres.get("volumes")
     if not isinstance(volumes, CommentedSeq) or not volumes:
-        raise GenerationFailed(f"{COMPOSE_FILE}: services.postgres.volumes must be a list.")
+        raise GenerationFailed(f"{shape.file}: services.postgres.volumes must be a list.")
     return services, volumes
 
 
@@ -253,16 +296,19 @@ def _key_indent(services: CommentedMap) -> int:
     return int(services.lc.key(first)[1]) if first is not None and services.lc.data else 2
 
 
-def _remove_service(services: CommentedMap, volumes: CommentedSeq, slug: str) -> bool:
-    """Take out the block of ``slug`` and its init-script mounts; whether there were any."""
+def _remove_service(
+    services: CommentedMap, volumes: CommentedSeq, slug: str, shape: ComposeShape
+) -> bool:
+    """Take out the blocks of ``slug`` and its init-script mounts; whether there were any."""
     found = False
     for index in reversed(range(len(volumes))):
         if f"services/{slug}/deploy/" in str(volumes[index]):
             yaml_edit.remove_item(volumes, index)
             found = True
-    if slug in services and slug not in INFRASTRUCTURE:
-        yaml_edit.remove_entry(services, slug, _key_indent(services))
-        found = True
+    for name in shape.blocks_of(slug):
+        if name in services and name not in shape.infrastructure:
+            yaml_edit.remove_entry(services, name, _key_indent(services))
+            found = True
     return found
 
 
@@ -276,15 +322,16 @@ def _verify(
     root: Path,
     grants: Mapping[str, ServiceGrant],
     failure: str,
+    shape: ComposeShape,
 ) -> None:
     """The new text parses, equals ``expected`` but for the NATS users, and lists the users its
     service blocks call for."""
     try:
         new = yaml_edit.plain(new_text)
     except yaml_edit.YAMLError as error:
-        raise GenerationFailed(f"the new {COMPOSE_FILE} would not parse ({error}).") from None
+        raise GenerationFailed(f"the new {shape.file} would not parse ({error}).") from None
     try:
-        if new["configs"][NATS_CONFIG]["content"] != _nats_users_config(new, root, grants):
+        if new["configs"][NATS_CONFIG]["content"] != _nats_users_config(new, root, grants, shape):
             problem: str | None = "the NATS users would not match the service blocks"
         else:
             # Checked on its own, just above: the users config changes with every block.
@@ -294,4 +341,4 @@ def _verify(
     except (KeyError, TypeError, AttributeError):
         problem = "its services, the postgres volumes or the NATS users config are missing"
     if problem is not None:
-        raise GenerationFailed(f"{failure} in {COMPOSE_FILE}: {problem}.")
+        raise GenerationFailed(f"{failure} in {shape.file}: {problem}.")

@@ -7,6 +7,8 @@ Reading only, as plain data; :mod:`mkservice.generator.compose` edits it.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -88,6 +90,21 @@ configs:
 """
 
 
+@dataclass(frozen=True)
+class ComposeShape:
+    """One compose file mkservice registers services in: its name, the text it starts from,
+    the blocks that are not services, and the blocks a service has in it (by its name)."""
+
+    file: str
+    base: str
+    infrastructure: tuple[str, ...]
+    blocks_of: Callable[[str], tuple[str, ...]]
+
+
+# The single-node stack: one block per service, named as the service.
+SINGLE_NODE = ComposeShape(COMPOSE_FILE, BASE_COMPOSE, INFRASTRUCTURE, lambda slug: (slug,))
+
+
 def read_init_password(init_sql: Path) -> str:
     """The password a service's postgres-init.sql gives its role."""
     match = _PASSWORD.search(init_sql.read_text(encoding="utf-8"))
@@ -96,13 +113,13 @@ def read_init_password(init_sql: Path) -> str:
     return match.group(1)
 
 
-def nats_users(data: dict[str, Any]) -> dict[str, str]:
+def nats_users(data: dict[str, Any], shape: ComposeShape = SINGLE_NODE) -> dict[str, str]:
     """NATS user -> password: each service block setting ``<PREFIX>NATS_PASSWORD`` (its user
     is its name), in the file's order. Raises :class:`GenerationFailed` for a block that sets a
     NATS URL but no password, another user, or a password compose would alter."""
     users: dict[str, str] = {}
     for name, block in (data.get("services") or {}).items():
-        if name in INFRASTRUCTURE or not isinstance(block, dict):
+        if name in shape.infrastructure or not isinstance(block, dict):
             continue
         environment = _environment(block.get("environment"))
         prefix = derive_names(str(name)).env_prefix
@@ -110,7 +127,7 @@ def nats_users(data: dict[str, Any]) -> dict[str, str]:
         if password is None:
             if f"{prefix}NATS_URL" in environment:
                 raise GenerationFailed(
-                    f"the {name} block of {COMPOSE_FILE} sets {prefix}NATS_URL but no "
+                    f"the {name} block of {shape.file} sets {prefix}NATS_URL but no "
                     f"{prefix}NATS_USER and {prefix}NATS_PASSWORD, so NATS would refuse it: add "
                     f"them ({prefix}NATS_USER: {name}, and a random password)."
                 )
@@ -118,12 +135,12 @@ def nats_users(data: dict[str, Any]) -> dict[str, str]:
         user = environment.get(f"{prefix}NATS_USER")
         if user != name:
             raise GenerationFailed(
-                f"the {name} block of {COMPOSE_FILE} sets {prefix}NATS_USER to {user!r}; it "
+                f"the {name} block of {shape.file} sets {prefix}NATS_USER to {user!r}; it "
                 f"must be {name!r}, the user its permissions are for."
             )
         if not password or "$" in password:
             raise GenerationFailed(
-                f"the {name} block of {COMPOSE_FILE} sets an empty {prefix}NATS_PASSWORD or one "
+                f"the {name} block of {shape.file} sets an empty {prefix}NATS_PASSWORD or one "
                 "with a `$` (which compose would interpolate): use a random token."
             )
         users[str(name)] = password

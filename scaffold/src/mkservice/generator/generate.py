@@ -1,9 +1,9 @@
 """``mkservice new`` as two steps: plan (validate everything, write nothing) and apply (atomically).
 
 Apply renders into a temporary folder inside ``services/`` (same filesystem, so the final
-``os.rename`` is atomic), then, holding backups of docker-compose.yml and uv.lock, moves the
-folder into place, writes the compose file and runs ``uv lock``. Any failure, Ctrl-C or SIGTERM
-before the end undoes all three; the temporary folder is always removed.
+``os.rename`` is atomic), then, holding backups of docker-compose.yml, docker-compose.cluster.yml
+and uv.lock, moves the folder into place, writes both compose files and runs ``uv lock``. Any
+failure, Ctrl-C or SIGTERM before the end undoes it all; the temporary folder is always removed.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from mkservice.generator import compose, compose_file, registry, render, tools
+from mkservice.generator import compose, compose_cluster, compose_file, registry, render, tools
 from mkservice.generator.atomic import (
     TEMP_PREFIX,
     Backup,
@@ -24,6 +24,7 @@ from mkservice.generator.atomic import (
     terminate_as_interrupt,
     write_atomically,
 )
+from mkservice.generator.compose import ComposeChange
 from mkservice.generator.errors import GenerationFailed
 from mkservice.generator.naming import ServiceNames, validate_name
 from mkservice.record import read_registry
@@ -39,7 +40,9 @@ class Plan:
     port: int
     template: render.Template
     context: dict[str, str]
-    compose: compose.ComposeChange
+    compose: ComposeChange
+    # The same service in the cluster shape (docker-compose.cluster.yml), same passwords.
+    cluster: ComposeChange
     uv: str
     files: list[str]
     # What it talks to over NATS: written to its .mkservice.json and, as its NATS user's
@@ -85,9 +88,12 @@ def plan_service(root: Path, name: str, port: int | None) -> Plan:
     grant = default_grant(names.slug)
     nats_password = secrets.token_urlsafe(18)
     change = compose.register_service(root, names, port, password, nats_password, grant)
+    cluster = compose_cluster.register_in_cluster(
+        root, names, port, password, nats_password, grant, change.init_script
+    )
     uv = tools.find_uv(root)
     files = render.planned_files(template, names)
-    return Plan(root, names, port, template, context, change, uv, files, grant)
+    return Plan(root, names, port, template, context, change, cluster, uv, files, grant)
 
 
 def create_service(
@@ -117,7 +123,7 @@ def create_service(
 
 def _apply(plan: Plan, rendered: Path, temp: Path) -> None:
     lock_file = plan.root / "uv.lock"
-    backups = [Backup.of(plan.compose.path), Backup.of(lock_file)]
+    backups = [Backup.of(plan.compose.path), Backup.of(plan.cluster.path), Backup.of(lock_file)]
     moved = False
     try:
         with terminate_as_interrupt():
@@ -127,6 +133,7 @@ def _apply(plan: Plan, rendered: Path, temp: Path) -> None:
             moved = True
             shutil.rmtree(temp, ignore_errors=True)
             write_atomically(plan.compose.path, plan.compose.new_text)
+            write_atomically(plan.cluster.path, plan.cluster.new_text)
             tools.lock(plan.uv, plan.root)
     except BaseException:
         with interrupts_ignored():

@@ -2,13 +2,14 @@
 then apply atomically.
 
 A service is taken out of every place ``new`` put it: its folder, its docker-compose.yml block
-and init-script mount, its NATS user (the users are rendered again from the blocks left), its
-workspace entry (when the root pyproject.toml lists it by name rather than by ``services/*``)
-and uv.lock. Apply moves the folders aside into a temporary folder at the workspace root (the
-same filesystem, so an atomic rename each way; not under ``services/``, whose ``services/*``
-glob would make it a member), then, holding backups of docker-compose.yml, the root
-pyproject.toml and uv.lock, writes them and runs ``uv lock``. Any failure, Ctrl-C or SIGTERM
-before the end puts everything back; only after the lock is written are the folders deleted.
+and init-script mount (and its blocks and mount in docker-compose.cluster.yml), its NATS user
+(the users are rendered again from the blocks left), its workspace entry (when the root
+pyproject.toml lists it by name rather than by ``services/*``) and uv.lock. Apply moves the
+folders aside into a temporary folder at the workspace root (the same filesystem, so an atomic
+rename each way; not under ``services/``, whose ``services/*`` glob would make it a member),
+then, holding backups of both compose files, the root pyproject.toml and uv.lock, writes them
+and runs ``uv lock``. Any failure, Ctrl-C or SIGTERM before the end puts everything back; only
+after the lock is written are the folders deleted.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from pathlib import Path
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
-from mkservice.generator import compose, compose_file, registry, tools
+from mkservice.generator import compose, compose_cluster, compose_file, registry, tools
 from mkservice.generator.atomic import (
     TEMP_PREFIX,
     Backup,
@@ -32,6 +33,7 @@ from mkservice.generator.atomic import (
     terminate_as_interrupt,
     write_atomically,
 )
+from mkservice.generator.compose import ComposeChange
 from mkservice.generator.errors import GenerationFailed, Refused
 from mkservice.generator.naming import NAME_PATTERN
 from mkservice.record import RegisteredService, read_registry
@@ -57,7 +59,8 @@ class RemovalPlan:
 
     root: Path
     removals: tuple[Removal, ...]
-    compose: compose.ComposeChange
+    compose: ComposeChange
+    cluster: ComposeChange  # docker-compose.cluster.yml
     workspace_text: str | None  # the root pyproject.toml's new text, when its members change
     uv: str
 
@@ -99,7 +102,8 @@ def plan_removal(root: Path, names: list[str]) -> RemovalPlan:
         removals.append(Removal(slug, folder, slug in blocks, own_mounts, slug in listed))
     _refuse_dependents(root, [s for s in services.values() if s.slug not in slugs], set(slugs))
     change = compose.unregister_services(root, slugs)
-    return RemovalPlan(root, tuple(removals), change, workspace_text, tools.find_uv(root))
+    cluster = compose_cluster.unregister_from_cluster(root, slugs)
+    return RemovalPlan(root, tuple(removals), change, cluster, workspace_text, tools.find_uv(root))
 
 
 def _refuse_dependents(root: Path, kept: list[RegisteredService], removed: set[str]) -> None:
@@ -198,7 +202,12 @@ def remove_services(plan: RemovalPlan, *, sync: bool, quiet: bool = False) -> Re
 def _apply(plan: RemovalPlan, aside: Path) -> None:
     lock_file = plan.root / registry.LOCK_FILE
     workspace_file = plan.root / WORKSPACE_FILE
-    backups = [Backup.of(plan.compose.path), Backup.of(lock_file), Backup.of(workspace_file)]
+    backups = [
+        Backup.of(plan.compose.path),
+        Backup.of(plan.cluster.path),
+        Backup.of(lock_file),
+        Backup.of(workspace_file),
+    ]
     moved: list[tuple[Path, Path]] = []
     try:
         with terminate_as_interrupt():
@@ -206,8 +215,9 @@ def _apply(plan: RemovalPlan, aside: Path) -> None:
                 if removal.folder is not None:
                     os.rename(removal.folder, aside / removal.slug)
                     moved.append((aside / removal.slug, removal.folder))
-            if plan.compose.old_text is not None and plan.compose.new_text != plan.compose.old_text:
-                write_atomically(plan.compose.path, plan.compose.new_text)
+            for change in (plan.compose, plan.cluster):
+                if change.old_text is not None and change.new_text != change.old_text:
+                    write_atomically(change.path, change.new_text)
             if plan.workspace_text is not None:
                 write_atomically(workspace_file, plan.workspace_text)
             tools.lock(plan.uv, plan.root)
