@@ -21,6 +21,10 @@ Fixtures
 ``stack_options``
     Module-scoped; override it in a test module to start the shared stack differently, e.g.
     ``return {"seed": True, "env": {"ORDERS_SAGA_STEP_TIMEOUT_S": "1"}}``.
+``processes_of``
+    ``processes_of(run_dir)``: the pids of every process still running of a stack (Linux).
+``kill_processes_of``
+    ``kill_processes_of(run_dir)``: SIGKILL them; for finalizers, after the polite way failed.
 ``unique``
     ``unique("sku")`` is ``"sku-<8 hex digits>"``, new on every call.
 
@@ -39,8 +43,10 @@ Example::
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
+import signal
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -101,12 +107,23 @@ class StackLauncher:
         return supervisor.start()
 
     def close(self) -> None:
+        """Stop every stack started, each even when stopping another failed; whatever did not
+        stop is killed."""
+        errors: list[BaseException] = []
         for supervisor, urls in reversed(self._started):
-            supervisor.stop()
+            try:
+                supervisor.stop()
+            except BaseException as error:  # stop the others first; raised below
+                errors.append(error)
+            finally:
+                if Path("/proc").is_dir():
+                    kill_processes_of(supervisor.run_dir)
             for url in urls:
                 if self.sandbox is not None:
                     self.sandbox.drop_database(url)
         self._started.clear()
+        if errors:
+            raise errors[0]
 
 
 def processes_of(run_dir: Path) -> list[int]:
@@ -124,6 +141,16 @@ def processes_of(run_dir: Path) -> list[int]:
         if needle in seen:
             found.append(int(entry.name))
     return found
+
+
+def kill_processes_of(run_dir: Path) -> list[int]:
+    """SIGKILL every process of ``processes_of(run_dir)``; the pids it killed."""
+    killed = []
+    for pid in processes_of(run_dir):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+            killed.append(pid)
+    return killed
 
 
 def print_logs(supervisor: Supervisor) -> None:
@@ -185,6 +212,14 @@ def _processes_of() -> Callable[[Path], list[int]]:
     if not Path("/proc").is_dir():
         pytest.skip("needs /proc")
     return processes_of
+
+
+@pytest.fixture(name="kill_processes_of")
+def _kill_processes_of() -> Callable[[Path], list[int]]:
+    """``kill_processes_of(run_dir)``: SIGKILL what is still running of a stack (Linux)."""
+    if not Path("/proc").is_dir():
+        pytest.skip("needs /proc")
+    return kill_processes_of
 
 
 @pytest.fixture

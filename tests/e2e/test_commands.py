@@ -9,10 +9,14 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from chassis.processes import dies_with_parent
+
+from mkservice.stack import port_is_free
 
 REPO = Path(__file__).resolve().parents[2]
 # The venv's console script, as `make up`/`make demo` run it.
@@ -20,36 +24,102 @@ SCRIPT = Path(sys.executable).parent / "mkservice"
 MKSERVICE = [str(SCRIPT)] if SCRIPT.exists() else [sys.executable, "-m", "mkservice.cli"]
 
 
-def test_up_serves_until_ctrl_c_then_stops_everything(
-    tmp_path: Path, processes_of: Callable[[Path], list[int]]
-) -> None:
-    run_dir = tmp_path / "run"
-    up = subprocess.Popen(
-        [*MKSERVICE, "up", "--no-seed", "--run-dir", str(run_dir)],
-        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-        env={**os.environ, "COLUMNS": "200"},
-    )  # fmt: skip
-    assert up.stdout is not None
-    try:
-        lines = []
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline and not any("Ctrl-C" in line for line in lines):
-            lines.append(up.stdout.readline())
-            assert up.poll() is None, "".join(lines)
-        output = "".join(lines)
-        for service in ("orders", "inventory", "payments"):
-            assert re.search(rf"{service} .*http://127\.0\.0\.1:\d+/docs", output), output
-        assert len(processes_of(run_dir)) >= 4
+@dataclass
+class Up:
+    """A running ``mkservice up``: its process, its run folder, what it printed until ready."""
 
-        up.send_signal(signal.SIGINT)
-        rest, _ = up.communicate(timeout=60)
+    process: subprocess.Popen[str]
+    run_dir: Path
+    output: str = ""
+
+
+@pytest.fixture
+def mkservice_up(
+    tmp_path: Path, kill_processes_of: Callable[[Path], list[int]]
+) -> Iterator[Callable[..., Up]]:
+    """``mkservice_up(*args)``: ``mkservice up --no-seed --free-ports`` in a run folder of the
+    test's own, its output piped (no terminal), returned once it says "Press Ctrl-C".
+
+    Free ports: a developer's own stack may hold the registered ones while the tests run. When
+    the test ends, passed, failed or timed out, the command and everything that names its run
+    folder are killed: nothing a test starts outlives it.
+    """
+    started: list[Up] = []
+
+    def start(*args: str) -> Up:
+        run_dir = tmp_path / f"run-{len(started) + 1}"
+        process = subprocess.Popen(
+            [*MKSERVICE, "up", "--no-seed", "--free-ports", "--run-dir", str(run_dir), *args],
+            cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            preexec_fn=dies_with_parent(),  # and its children with it: even if pytest is killed
+        )  # fmt: skip
+        up = Up(process, run_dir)
+        started.append(up)
+        assert process.stdout is not None
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and "Ctrl-C" not in up.output:
+            line = process.stdout.readline()
+            up.output += line
+            assert line or process.poll() is None, up.output
+        assert "Ctrl-C" in up.output, up.output
+        return up
+
+    try:
+        yield start
     finally:
-        if up.poll() is None:
-            up.kill()
-    assert up.returncode == 0, rest
+        for up in started:
+            if up.process.poll() is None:
+                up.process.kill()
+                up.process.wait()
+            kill_processes_of(up.run_dir)
+
+
+def test_up_serves_until_ctrl_c_then_stops_everything(
+    mkservice_up: Callable[..., Up], processes_of: Callable[[Path], list[int]]
+) -> None:
+    up = mkservice_up()
+    for service in ("orders", "inventory", "payments"):
+        assert re.search(rf"{service} .*http://127\.0\.0\.1:\d+/docs", up.output), up.output
+    assert len(processes_of(up.run_dir)) >= 4
+
+    up.process.send_signal(signal.SIGINT)
+    rest, _ = up.process.communicate(timeout=60)
+
+    assert up.process.returncode == 0, rest
     assert "Stopped cleanly." in rest
-    assert processes_of(run_dir) == []
-    assert (run_dir / "logs" / "orders.log").is_file()
+    assert processes_of(up.run_dir) == []
+    assert (up.run_dir / "logs" / "orders.log").is_file()
+
+
+def test_up_killed_outright_leaves_no_process_and_frees_every_port(
+    mkservice_up: Callable[..., Up], processes_of: Callable[[Path], list[int]]
+) -> None:
+    up = mkservice_up()
+    children = [pid for pid in processes_of(up.run_dir) if pid != up.process.pid]
+    assert len(children) >= 4, up.output  # every service and nats-server
+    ports = [int(port) for port in re.findall(r"127\.0\.0\.1:(\d+)", up.output)]
+    assert ports and not any(port_is_free(port) for port in ports), up.output
+
+    up.process.kill()  # SIGKILL: no handler, no finally, no clean-up of its own runs
+    up.process.wait(timeout=10)
+
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and (
+        processes_of(up.run_dir) or not all(port_is_free(port) for port in ports)
+    ):
+        time.sleep(0.1)
+    assert processes_of(up.run_dir) == []
+    assert [port for port in ports if not port_is_free(port)] == [], _sockets_on(ports)
+
+
+def _sockets_on(ports: list[int]) -> str:
+    """What holds ``ports`` (``ss``), for the failure message."""
+    holders = " or ".join(f"sport = :{port}" for port in ports)
+    try:
+        return subprocess.run(["ss", "-tanp", f"( {holders} )"], capture_output=True,
+                              text=True, timeout=10).stdout  # fmt: skip
+    except OSError:
+        return "(no ss to say what holds them)"
 
 
 @pytest.mark.slow
@@ -58,7 +128,7 @@ def test_demo_reaches_every_expected_outcome_and_stops_cleanly(
 ) -> None:
     completed = subprocess.run(
         [*MKSERVICE, "demo", "--keep"], cwd=REPO, capture_output=True, text=True, timeout=300,
-        env={**os.environ, "COLUMNS": "200"},
+        env={**os.environ, "COLUMNS": "200"}, preexec_fn=dies_with_parent(),
     )  # fmt: skip
     output = completed.stdout + completed.stderr
     assert completed.returncode == 0, output

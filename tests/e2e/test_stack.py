@@ -3,6 +3,7 @@ that are taken, restarts one service, and leaves nothing running when it stops."
 
 from __future__ import annotations
 
+import logging
 import socket
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -12,7 +13,9 @@ import nats
 import pytest
 from chassis.testing import eventually
 
-from mkservice.stack import StackError, Supervisor, port_is_free
+from mkservice.stack import StackError, Supervisor, discover_services, port_is_free
+
+REPO = Path(__file__).resolve().parents[2]
 
 
 def ready(url: str) -> bool:
@@ -27,6 +30,8 @@ def ready(url: str) -> bool:
 def port_8001_taken() -> Iterator[None]:
     """Hold orders' registered port, unless something on this machine already does."""
     holder = socket.socket()
+    # As a server binds: the last connections of an earlier stack may linger there in TIME_WAIT.
+    holder.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         holder.bind(("127.0.0.1", 8001))
         holder.listen()
@@ -39,8 +44,10 @@ def port_8001_taken() -> Iterator[None]:
 
 
 def test_starts_every_service_and_nats_as_real_processes(stack: Supervisor) -> None:
-    assert set(stack.urls) == {"inventory", "orders", "payments"}
-    assert len(set(stack.urls.values())) == 3
+    # Every service of the workspace: the reference checkout's, and any others beside them.
+    assert set(stack.urls) == {spec.name for spec in discover_services(REPO)}
+    assert {"inventory", "orders", "payments"} <= set(stack.urls)
+    assert len(set(stack.urls.values())) == len(stack.urls)
     for name, url in stack.urls.items():
         assert ready(url), name
         assert stack.service(name).running
@@ -89,16 +96,20 @@ def test_writes_each_service_log_to_the_run_folder(stack: Supervisor) -> None:
     assert (stack.run_dir / "logs" / "nats-server.log").is_file()
 
 
-def test_picks_a_free_port_when_the_registered_one_is_taken(
-    port_8001_taken: None, start_stack: Callable[..., Supervisor]
+def test_picks_a_free_port_when_the_registered_one_is_taken_and_says_so(
+    port_8001_taken: None,
+    start_stack: Callable[..., Supervisor],
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     assert not port_is_free(8001)
 
-    supervisor = start_stack(services=["orders"], prefer_registered_ports=True)
+    with caplog.at_level(logging.WARNING, logger="mkservice.stack"):
+        supervisor = start_stack(services=["orders"], prefer_registered_ports=True)
 
     orders = supervisor.service("orders")
     assert orders.port != 8001
     assert ready(orders.url)
+    assert f"orders: its port 8001 is in use; it serves on {orders.port} instead" in caplog.text
 
 
 def test_restarts_one_service_on_the_same_port_leaving_the_others_alone(

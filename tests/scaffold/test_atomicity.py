@@ -1,5 +1,8 @@
 """A failed or interrupted ``mkservice new`` leaves the workspace exactly as it was, and a service
-folder removed by hand breaks nothing else."""
+folder removed by hand breaks nothing else.
+
+The services made here have names no team would give one of theirs, so the tests hold whatever
+services the workspace already has."""
 
 from __future__ import annotations
 
@@ -17,12 +20,15 @@ from scaffold_support import changes, mkservice, mkservice_json, next_port, snap
 
 from mkservice.generator.compose_file import stale_blocks
 
+NEW = "zz-probe-shipping"
+OTHER = "zz-probe-tracking"
+
 
 def test_a_failing_uv_lock_undoes_everything(repo: Path) -> None:
     before = snapshot(repo)
 
     # The folder is in place and docker-compose.yml written when `uv lock` fails.
-    completed = mkservice(repo, "new", "shipping", "--no-install", env={"MKSERVICE_UV": "false"})
+    completed = mkservice(repo, "new", NEW, "--no-install", env={"MKSERVICE_UV": "false"})
 
     assert completed.returncode == 1, completed.stdout + completed.stderr
     assert "uv lock" in completed.stderr
@@ -34,7 +40,7 @@ def test_an_unreadable_compose_file_stops_it_before_anything_is_written(repo: Pa
     (repo / "docker-compose.yml").write_text("services: [unclosed\n")
     before = snapshot(repo)
 
-    completed = mkservice(repo, "new", "shipping", "--no-install")
+    completed = mkservice(repo, "new", NEW, "--no-install")
 
     assert completed.returncode == 1
     assert "docker-compose.yml is not valid YAML" in completed.stderr
@@ -50,7 +56,7 @@ def test_an_interruption_undoes_everything(repo: Path, tmp_path: Path, sig: int)
     before = snapshot(repo)
     env = {**os.environ, "MKSERVICE_UV": str(slow_uv)}
     process = subprocess.Popen(
-        [sys.executable, "-m", "mkservice", "new", "shipping", "--no-install"],
+        [sys.executable, "-m", "mkservice", "new", NEW, "--no-install"],
         cwd=repo,
         env=env,
         stdout=subprocess.PIPE,
@@ -59,9 +65,9 @@ def test_an_interruption_undoes_everything(repo: Path, tmp_path: Path, sig: int)
     )
     compose = repo / "docker-compose.yml"
     deadline = time.monotonic() + 60
-    while "shipping:" not in compose.read_text() and time.monotonic() < deadline:
+    while f"{NEW}:" not in compose.read_text() and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert (repo / "services" / "shipping").is_dir(), "the move did not happen"
+    assert (repo / "services" / NEW).is_dir(), "the move did not happen"
     time.sleep(0.2)  # let it reach `uv lock`
 
     process.send_signal(sig)
@@ -73,31 +79,31 @@ def test_an_interruption_undoes_everything(repo: Path, tmp_path: Path, sig: int)
 
 
 def test_a_service_folder_removed_by_hand_breaks_nothing_else(repo: Path) -> None:
-    assert mkservice(repo, "new", "shipping", "--no-install").returncode == 0
+    assert mkservice(repo, "new", NEW, "--no-install").returncode == 0
     services = repo / "services"
-    shutil.rmtree(services / "shipping")
+    shutil.rmtree(services / NEW)
 
     listed = mkservice_json(repo, "list")
-    assert "shipping" not in {row["service"] for row in listed["services"]}
+    assert NEW not in {row["service"] for row in listed["services"]}
     # The compose block is now stale: reported in one clear sentence, not a crash.
-    assert any("shipping" in warning and "does not exist" in warning
+    assert any(NEW in warning and "does not exist" in warning
                for warning in listed["warnings"])  # fmt: skip
     assert stale_blocks(repo)[0].startswith(
-        "docker-compose.yml builds 'shipping' from services/shipping/Dockerfile, which does not"
+        f"docker-compose.yml builds '{NEW}' from services/{NEW}/Dockerfile, which does not"
     )
 
     # The port of the stale block stays taken; re-creating the service replaces the block.
-    stale_block = yaml.safe_load((repo / "docker-compose.yml").read_text())["services"]["shipping"]
-    other = mkservice_json(repo, "new", "tracking", "--dry-run")
+    stale_block = yaml.safe_load((repo / "docker-compose.yml").read_text())["services"][NEW]
+    other = mkservice_json(repo, "new", OTHER, "--dry-run")
     assert f"{other['port']}:{other['port']}" not in stale_block["ports"]
     assert other["port"] == next_port(repo)
-    again = mkservice_json(repo, "new", "shipping", "--no-install")
+    again = mkservice_json(repo, "new", NEW, "--no-install")
     assert again["compose"]["replaced_stale_block"] is True
     compose = yaml.safe_load((repo / "docker-compose.yml").read_text())
-    mounts = [m for m in compose["services"]["postgres"]["volumes"] if "shipping" in m]
+    mounts = [m for m in compose["services"]["postgres"]["volumes"] if NEW in m]
     assert len(mounts) == 1
-    init_sql = (services / "shipping" / "deploy" / "postgres-init.sql").read_text()
+    init_sql = (services / NEW / "deploy" / "postgres-init.sql").read_text()
     password = init_sql.split("PASSWORD '")[1].split("'")[0]
-    url = compose["services"]["shipping"]["environment"]["SHIPPING_DATABASE_URL"]
+    url = compose["services"][NEW]["environment"]["ZZ_PROBE_SHIPPING_DATABASE_URL"]
     assert f":{password}@" in url
     assert stale_blocks(repo) == []

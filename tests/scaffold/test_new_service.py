@@ -1,13 +1,17 @@
-"""``mkservice new shipping`` in a copy of the workspace makes a service that is right at once:
+"""``mkservice new`` in a copy of the workspace makes a service that is right at once:
 registered (with its own NATS user), lint-clean, migratable, its own tests green, and serving
 with its events reaching a real nats-server through the outbox, logged in as its NATS user with
 the permissions docker-compose.yml gives it.
 
 The new service is not installed into the venv (``--no-install``): a ``uv sync`` into a new
 environment would download and install every dependency, minutes on a cold cache and impossible
-offline. Instead its processes get the copy's ``services/shipping/src`` on PYTHONPATH, and take
+offline. Instead its processes get the copy's ``services/<name>/src`` on PYTHONPATH, and take
 everything else (the chassis, FastAPI, SQLAlchemy, pytest and the chassis's pytest plugin) from
 this venv, which has exactly the dependencies the service declares (the chassis's).
+
+The new service has a name no team would give one of theirs (``zz-probe-shipping``), so the tests
+hold whatever services the workspace already has (the README's ``shipping`` among them); its
+derived names are written out, not derived, so that the derivation is tested too.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ import nats
 import pytest
 import yaml
 from chassis.embedded_nats import nats_server_binary
+from chassis.processes import dies_with_parent
 from chassis.testing import NatsServer, eventually, free_port
 from scaffold_support import (
     ROOT,
@@ -50,7 +55,10 @@ from mkservice.stack.nats_auth import (
     render_config,
 )
 
-SLUG = "shipping"
+SLUG = "zz-probe-shipping"
+PACKAGE = "zz_probe_shipping"
+PREFIX = "ZZ_PROBE_SHIPPING_"
+STREAM = "ZZ_PROBE_SHIPPING"
 # The first free port from 8001 (8004 beside the reference checkout), and the next init script.
 PORT = next_port(ROOT)
 INIT_SCRIPT = next_init_script(ROOT, SLUG)
@@ -58,7 +66,7 @@ INIT_SCRIPT = next_init_script(ROOT, SLUG)
 
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any]]:
-    """A copy of the workspace after ``mkservice new shipping --no-install --json``."""
+    """A copy of the workspace after ``mkservice new zz-probe-shipping --no-install --json``."""
     repo = copy_repo(tmp_path_factory.mktemp("generated") / "repo")
     completed = mkservice(repo, "new", SLUG, "--no-install", "--json")
     assert completed.returncode == 0, completed.stderr
@@ -75,15 +83,15 @@ def test_reports_what_it_made(generated: tuple[Path, dict[str, Any]]) -> None:
     _, summary = generated
 
     assert summary["ok"] is True
-    assert summary["package"] == "shipping"
+    assert summary["package"] == PACKAGE
     assert summary["port"] == PORT  # the first free port from 8001
-    assert summary["env_prefix"] == "SHIPPING_"
-    assert summary["database_env"] == "SHIPPING_DATABASE_URL"
-    assert summary["stream"] == "SHIPPING"
+    assert summary["env_prefix"] == PREFIX
+    assert summary["database_env"] == f"{PREFIX}DATABASE_URL"
+    assert summary["stream"] == STREAM
     assert summary["compose"]["init_script"] == INIT_SCRIPT
-    assert "uv run python -m shipping migrate" in summary["next_steps"]
+    assert f"uv run python -m {PACKAGE} migrate" in summary["next_steps"]
     # The port is the record's only: serving by hand passes it, as the stack and compose do.
-    assert f"SHIPPING_PORT={PORT} uv run python -m shipping serve" in summary["next_steps"]
+    assert f"{PREFIX}PORT={PORT} uv run python -m {PACKAGE} serve" in summary["next_steps"]
 
 
 def test_creates_the_service_from_the_template(generated: tuple[Path, dict[str, Any]]) -> None:
@@ -94,21 +102,21 @@ def test_creates_the_service_from_the_template(generated: tuple[Path, dict[str, 
         path.relative_to(service).as_posix() for path in service.rglob("*") if path.is_file()
     )
     assert created == summary["files"]
-    assert "src/shipping/main.py" in created
+    assert f"src/{PACKAGE}/main.py" in created
     assert not list((repo / "services").glob(".mkservice-tmp-*")), "temporary folder left"
     provenance = json.loads((service / ".mkservice.json").read_text())
     assert provenance["template_version"] == "1"
     # Only the inputs nothing else gives: not the secret, not the derived names (package, class
     # prefix), not the port (the record's).
-    assert provenance["cookiecutter"] == {"service_slug": "shipping"}
+    assert provenance["cookiecutter"] == {"service_slug": SLUG}
     # What it talks to over NATS: by default only its own subjects (its example consumer reads
-    # its own shipping.evt.item-created).
-    assert provenance["nats"] == {"calls": [], "consumes": ["shipping.>"]}
+    # its own <name>.evt.item-created).
+    assert provenance["nats"] == {"calls": [], "consumes": [f"{SLUG}.>"]}
     # The record: each fact once; the env prefix and the stream follow from the name.
     pyproject = tomllib.loads((service / "pyproject.toml").read_text())
     assert pyproject["tool"]["mkservice"] == {
-        "service": "shipping",
-        "package": "shipping",
+        "service": SLUG,
+        "package": PACKAGE,
         "port": PORT,
         "template_version": "1",
     }
@@ -136,22 +144,20 @@ def test_registers_it_in_docker_compose_with_its_own_database(
     password = init_sql.split("PASSWORD '")[1].split("'")[0]
 
     block = compose["services"][SLUG]
-    assert block["build"] == {"context": ".", "dockerfile": "services/shipping/Dockerfile"}
-    nats_password = block["environment"].get("SHIPPING_NATS_PASSWORD")
+    assert block["build"] == {"context": ".", "dockerfile": f"services/{SLUG}/Dockerfile"}
+    nats_password = block["environment"].get(f"{PREFIX}NATS_PASSWORD")
     assert isinstance(nats_password, str) and len(nats_password) >= 16
     assert block["environment"] == {
-        "SHIPPING_DATABASE_URL": f"postgresql://shipping:{password}@postgres:5432/shipping",
-        "SHIPPING_NATS_URL": "nats://nats:4222",
-        "SHIPPING_NATS_USER": "shipping",
-        "SHIPPING_NATS_PASSWORD": nats_password,
-        "SHIPPING_HOST": "0.0.0.0",
-        "SHIPPING_PORT": str(PORT),
+        f"{PREFIX}DATABASE_URL": f"postgresql://{PACKAGE}:{password}@postgres:5432/{PACKAGE}",
+        f"{PREFIX}NATS_URL": "nats://nats:4222",
+        f"{PREFIX}NATS_USER": SLUG,
+        f"{PREFIX}NATS_PASSWORD": nats_password,
+        f"{PREFIX}HOST": "0.0.0.0",
+        f"{PREFIX}PORT": str(PORT),
     }
     assert block["ports"] == [f"{PORT}:{PORT}"]
     assert set(block["depends_on"]) == {"nats", "postgres"}
-    mount = (
-        f"./services/shipping/deploy/postgres-init.sql:/docker-entrypoint-initdb.d/{INIT_SCRIPT}"
-    )
+    mount = f"./services/{SLUG}/deploy/postgres-init.sql:/docker-entrypoint-initdb.d/{INIT_SCRIPT}"
     assert compose["services"]["postgres"]["volumes"][-1] == f"{mount}:ro"
     # Only insertions: every line of the original file is still there, comments included
     # (the NATS users config is rendered again as a whole, the others' users unchanged).
@@ -216,10 +222,10 @@ def test_locks_the_new_member(generated: tuple[Path, dict[str, Any]]) -> None:
     repo, _ = generated
     lock = (repo / "uv.lock").read_text()
 
-    member = 'name = "shipping"\nversion = "0.1.0"\nsource = { editable = "services/shipping" }'
+    member = f'name = "{SLUG}"\nversion = "0.1.0"\nsource = {{ editable = "services/{SLUG}" }}'
     assert member in lock
     manifest = lock.split("[manifest]")[1].split("\n\n")[0]
-    assert '"shipping",' in manifest
+    assert f'"{SLUG}",' in manifest
 
 
 def test_list_shows_it(generated: tuple[Path, dict[str, Any]]) -> None:
@@ -230,15 +236,15 @@ def test_list_shows_it(generated: tuple[Path, dict[str, Any]]) -> None:
     rows = {row["service"]: row for row in listed["services"]}
     assert set(rows) == {*(service.slug for service in SERVICES), SLUG}
     assert rows[SLUG] | {"path": None} == {
-        "service": "shipping",
+        "service": SLUG,
         "path": None,
         "port": PORT,
-        "package": "shipping",
-        "env_prefix": "SHIPPING_",
-        "database_env": "SHIPPING_DATABASE_URL",
-        "database_default": "sqlite+aiosqlite:///.data/shipping.db",
-        "stream": "SHIPPING",
-        "subjects": "shipping.>",
+        "package": PACKAGE,
+        "env_prefix": PREFIX,
+        "database_env": f"{PREFIX}DATABASE_URL",
+        "database_default": f"sqlite+aiosqlite:///.data/{SLUG}.db",
+        "stream": STREAM,
+        "subjects": f"{SLUG}.>",
         "migration_head": "0001",
         "template_version": "1",
         "problem": None,
@@ -246,15 +252,32 @@ def test_list_shows_it(generated: tuple[Path, dict[str, Any]]) -> None:
     assert listed["warnings"] == []
 
 
+def test_list_prints_one_whole_line_per_service_without_a_terminal(
+    generated: tuple[Path, dict[str, Any]],
+) -> None:
+    repo, _ = generated
+
+    # Piped, 80 columns: a table would wrap the new service's long names over several lines.
+    completed = mkservice(repo, "list", env={"COLUMNS": "80"})
+
+    assert completed.returncode == 0, completed.stderr
+    lines = completed.stdout.splitlines()
+    assert lines[0].split() == ["service", "port", "package", "database", "stream", "migration",
+                                "head"]  # fmt: skip
+    rows = {line.split()[0]: line.split() for line in lines[1:] if not line.startswith("database")}
+    assert set(rows) == {*(service.slug for service in SERVICES), SLUG}
+    assert rows[SLUG] == [SLUG, str(PORT), PACKAGE, f"{PREFIX}DATABASE_URL", STREAM, "0001"]
+
+
 def test_its_migrations_upgrade_a_fresh_database(
     generated: tuple[Path, dict[str, Any]], tmp_path: Path
 ) -> None:
     repo, _ = generated
-    database = tmp_path / "shipping.db"
-    env = service_env(repo, SHIPPING_DATABASE_URL=f"sqlite:///{database}")
+    database = tmp_path / "new.db"
+    env = service_env(repo, **{f"{PREFIX}DATABASE_URL": f"sqlite:///{database}"})
 
     completed = subprocess.run(
-        [sys.executable, "-m", "shipping", "migrate"],
+        [sys.executable, "-m", PACKAGE, "migrate"],
         cwd=repo,
         env=env,
         capture_output=True,
@@ -266,7 +289,7 @@ def test_its_migrations_upgrade_a_fresh_database(
     with sqlite3.connect(database) as connection:
         tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master")}
         version = connection.execute("SELECT version_num FROM alembic_version").fetchone()
-    assert {"shipping_item", "outbox_message", "processed_message"} <= tables
+    assert {f"{PACKAGE}_item", "outbox_message", "processed_message"} <= tables
     assert version == ("0001",)
 
 
@@ -295,7 +318,7 @@ OPERATOR_PASSWORD = "test-operator-password"
 def running_service(
     generated: tuple[Path, dict[str, Any]], tmp_path: Path
 ) -> Iterator[tuple[str, NatsServer, Path]]:
-    """``python -m shipping serve --migrate`` on a free port, with its own SQLite file and a
+    """``python -m <package> serve --migrate`` on a free port, with its own SQLite file and a
     real nats-server with docker-compose.yml's users (plus an operator, for the test to read the
     stream with); the service logs in as its compose user. Yields (base URL, the server, the
     database file)."""
@@ -308,22 +331,23 @@ def running_service(
     broker = NatsServer(tmp_path / "nats", config_file=tmp_path / "nats.conf").start()
     port = free_port()
     database = tmp_path / "served.db"
-    env = service_env(
-        repo,
-        SHIPPING_PORT=str(port),
-        SHIPPING_DATABASE_URL=f"sqlite:///{database}",
-        SHIPPING_NATS_URL=broker.url,
-        SHIPPING_NATS_USER="shipping",
-        SHIPPING_NATS_PASSWORD=users[SLUG],
-        SHIPPING_RELAY_POLL_INTERVAL_S="0.2",
-    )
+    settings = {
+        "PORT": str(port),
+        "DATABASE_URL": f"sqlite:///{database}",
+        "NATS_URL": broker.url,
+        "NATS_USER": SLUG,
+        "NATS_PASSWORD": users[SLUG],
+        "RELAY_POLL_INTERVAL_S": "0.2",
+    }
+    env = service_env(repo, **{f"{PREFIX}{name}": value for name, value in settings.items()})
     log = (tmp_path / "service.log").open("wb")
     process = subprocess.Popen(
-        [sys.executable, "-m", "shipping", "serve", "--migrate"],
+        [sys.executable, "-m", PACKAGE, "serve", "--migrate"],
         cwd=repo,
         env=env,
         stdout=log,
         stderr=subprocess.STDOUT,
+        preexec_fn=dies_with_parent(),  # never left serving if the test run is killed
     )
     try:
         yield f"http://127.0.0.1:{port}", broker, database
@@ -362,7 +386,7 @@ async def test_the_app_serves_and_its_event_reaches_nats_through_the_outbox(
         item = created.json()
 
         with sqlite3.connect(database) as db:
-            rows = db.execute("SELECT id, name FROM shipping_item").fetchall()
+            rows = db.execute(f"SELECT id, name FROM {PACKAGE}_item").fetchall()
         assert rows == [(item["id"], "first parcel")]
 
         connection = await nats.connect(broker.url, user=OPERATOR_USER, password=OPERATOR_PASSWORD)
@@ -371,7 +395,7 @@ async def test_the_app_serves_and_its_event_reaches_nats_through_the_outbox(
 
             async def published() -> dict[str, Any] | None:
                 try:
-                    message = await js.get_last_msg("SHIPPING", "shipping.evt.item-created")
+                    message = await js.get_last_msg(STREAM, f"{SLUG}.evt.item-created")
                 except nats.js.errors.NotFoundError:
                     return None
                 return json.loads(message.data or b"{}")
@@ -381,7 +405,7 @@ async def test_the_app_serves_and_its_event_reaches_nats_through_the_outbox(
             await connection.close()
         assert isinstance(envelope, dict)
         assert envelope["data"] == {"item_id": item["id"], "name": "first parcel"}
-        assert envelope["source"] == "shipping"
+        assert envelope["source"] == SLUG
 
         # Its own consumer reads the event back through the inbox and records it.
         async def announced() -> bool:

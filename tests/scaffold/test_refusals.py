@@ -18,6 +18,9 @@ from typer.testing import CliRunner
 
 from mkservice.cli import app
 
+# A name no team would give a service: the name a refusal of something else (a port, a package)
+# is asked for, which must not be refused for being taken itself.
+NEW = "zz-probe-shipping"
 # Names and ports the workspace's own services have (the reference checkout's, or any others).
 TAKEN_NAMES = [(service.slug, "already exists") for service in SERVICES]
 TAKEN_PORTS = [
@@ -139,10 +142,11 @@ def test_refuses_a_name_whose_package_another_service_has(
     other = SERVICES[-1]
     pyproject = repo / "services" / other.slug / "pyproject.toml"
     text = pyproject.read_text()
-    pyproject.write_text(text.replace(f'package = "{other.package}"', 'package = "shipping"'))
+    package = NEW.replace("-", "_")
+    pyproject.write_text(text.replace(f'package = "{other.package}"', f'package = "{package}"'))
 
     mentions = f"already used by the service '{other.slug}'"
-    assert_refused_in(repo, new_in, "shipping", mentions=mentions)
+    assert_refused_in(repo, new_in, NEW, mentions=mentions)
 
 
 @pytest.mark.parametrize(
@@ -157,7 +161,7 @@ def test_refuses_a_name_whose_package_another_service_has(
 def test_refuses_a_taken_or_impossible_port(
     shared_repo: Path, new_in: Callable[..., tuple[int, str]], port: str, mentions: str
 ) -> None:
-    assert_refused_in(shared_repo, new_in, "shipping", "--port", port, mentions=mentions)
+    assert_refused_in(shared_repo, new_in, NEW, "--port", port, mentions=mentions)
 
 
 @pytest.mark.parametrize(
@@ -166,7 +170,7 @@ def test_refuses_a_taken_or_impossible_port(
         (["../x"], "path"),
         (["email"], "standard-library module email"),
         *(([name], mentions) for name, mentions in TAKEN_NAMES[:1]),
-        *((["shipping", "--port", port], mentions) for port, mentions in TAKEN_PORTS[-1:]),
+        *(([NEW, "--port", port], mentions) for port, mentions in TAKEN_PORTS[-1:]),
     ],
 )
 def test_the_real_command_refuses_the_same_way(
@@ -184,8 +188,8 @@ def test_the_real_command_refuses_the_same_way(
 def test_dry_run_writes_nothing(shared_repo: Path) -> None:
     before = snapshot(shared_repo)
 
-    completed = mkservice(shared_repo, "new", "order-history", "--dry-run")
+    completed = mkservice(shared_repo, "new", NEW, "--dry-run")
 
     assert completed.returncode == 0, completed.stderr
-    assert "services/order-history/src/order_history/main.py" in completed.stdout
+    assert f"services/{NEW}/src/zz_probe_shipping/main.py" in completed.stdout
     assert changes(before, snapshot(shared_repo)) == []

@@ -54,8 +54,8 @@ def assert_one_sentence(stderr: str) -> None:
 @pytest.mark.parametrize(
     ("names", "mentions"),
     [
-        (["shipping"], "There is no service 'shipping' to remove"),
-        ([*ALL[:1], "shipping"], "There is no service 'shipping' to remove"),
+        (["zz-parcels"], "There is no service 'zz-parcels' to remove"),
+        ([*ALL[:1], "zz-parcels"], "There is no service 'zz-parcels' to remove"),
         (["../platform"], "There is no service '../platform' to remove"),
         (["postgres"], "part of the stack"),
         # orders sends commands to payments and reads its events.
@@ -77,16 +77,16 @@ def test_refuses_what_it_cannot_remove_and_changes_nothing(
 
 def test_removing_what_new_added_gives_the_workspace_back(repo: Path) -> None:
     before = snapshot(repo)
-    assert mkservice(repo, "new", "shipping", "--no-install").returncode == 0
+    assert mkservice(repo, "new", "zz-parcels", "--no-install").returncode == 0
 
-    planned = mkservice_json(repo, "remove", "shipping", "--dry-run")
+    planned = mkservice_json(repo, "remove", "zz-parcels", "--dry-run")
     assert planned["removed"] == [{
-        "service": "shipping", "path": "services/shipping", "compose_block": True,
-        "init_mounts": ["./services/shipping/deploy/postgres-init.sql:"
-                        f"/docker-entrypoint-initdb.d/{next_init_script(ROOT, 'shipping')}:ro"],
+        "service": "zz-parcels", "path": "services/zz-parcels", "compose_block": True,
+        "init_mounts": ["./services/zz-parcels/deploy/postgres-init.sql:"
+                        f"/docker-entrypoint-initdb.d/{next_init_script(ROOT, 'zz-parcels')}:ro"],
         "workspace_entry": False,
     }]  # fmt: skip
-    completed = mkservice(repo, "remove", "shipping", "--no-sync")
+    completed = mkservice(repo, "remove", "zz-parcels", "--no-sync")
 
     assert completed.returncode == 0, completed.stderr
     # The folder, the block, the init script mount, the NATS user and the lock entry: all gone,
@@ -96,11 +96,11 @@ def test_removing_what_new_added_gives_the_workspace_back(repo: Path) -> None:
 
 def test_removes_what_is_left_of_a_service_deleted_by_hand(repo: Path) -> None:
     before = snapshot(repo)
-    assert mkservice(repo, "new", "shipping", "--no-install").returncode == 0
-    shutil.rmtree(repo / "services" / "shipping")
+    assert mkservice(repo, "new", "zz-parcels", "--no-install").returncode == 0
+    shutil.rmtree(repo / "services" / "zz-parcels")
     assert stale_blocks(repo)
 
-    completed = mkservice(repo, "remove", "shipping", "--no-sync")
+    completed = mkservice(repo, "remove", "zz-parcels", "--no-sync")
 
     assert completed.returncode == 0, completed.stderr
     assert stale_blocks(repo) == []
@@ -108,20 +108,20 @@ def test_removes_what_is_left_of_a_service_deleted_by_hand(repo: Path) -> None:
 
 
 def test_takes_a_member_listed_by_name_out_of_the_workspace(repo: Path) -> None:
-    assert mkservice(repo, "new", "shipping", "--no-install").returncode == 0
+    assert mkservice(repo, "new", "zz-parcels", "--no-install").returncode == 0
     pyproject = repo / "pyproject.toml"
     globbed = tomllib.loads(pyproject.read_text())["tool"]["uv"]["workspace"]["members"]
     members = [m for m in globbed if m != "services/*"] + [f"services/{s}" for s in ALL]
-    listed = ", ".join(f'"{m}"' for m in [*members, "services/shipping"])
+    listed = ", ".join(f'"{m}"' for m in [*members, "services/zz-parcels"])
     text = re.sub(r"(?m)^members = \[.*\]$", f"members = [{listed}]", pyproject.read_text())
     pyproject.write_text(text)
 
-    completed = mkservice(repo, "remove", "shipping", "--no-sync")
+    completed = mkservice(repo, "remove", "zz-parcels", "--no-sync")
 
     assert completed.returncode == 0, completed.stderr
     workspace = tomllib.loads(pyproject.read_text())["tool"]["uv"]["workspace"]
     assert workspace["members"] == members
-    assert 'editable = "services/shipping"' not in (repo / "uv.lock").read_text()
+    assert 'editable = "services/zz-parcels"' not in (repo / "uv.lock").read_text()
 
 
 @pytest.mark.skipif(not ALL, reason="the workspace has no service yet")
@@ -170,7 +170,7 @@ def test_an_interruption_undoes_everything(repo: Path, tmp_path: Path, sig: int)
 @pytest.fixture(scope="module")
 def without_the_checkout(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A copy after ``mkservice remove orders inventory payments``, then ``mkservice new
-    shipping`` (not installed: its processes get its src/ on PYTHONPATH)."""
+    zz-parcels`` (not installed: its processes get its src/ on PYTHONPATH)."""
     repo = copy_repo(tmp_path_factory.mktemp("without-the-checkout") / "repo")
     removed = mkservice(repo, "remove", *CHECKOUT, "--no-sync")
     assert removed.returncode == 0, removed.stderr
@@ -193,7 +193,7 @@ def test_removing_the_checkout_leaves_no_trace_of_it(without_the_checkout: Path)
 
 @pytest.fixture(scope="module")
 def with_a_new_service(without_the_checkout: Path) -> Iterator[Path]:
-    created = mkservice(without_the_checkout, "new", "shipping", "--no-install")
+    created = mkservice(without_the_checkout, "new", "zz-parcels", "--no-install")
     assert created.returncode == 0, created.stderr
     yield without_the_checkout
 
@@ -204,7 +204,7 @@ def test_a_new_service_takes_the_first_port_and_passes_the_checks(
 ) -> None:
     repo = with_a_new_service
     [row] = mkservice_json(repo, "list")["services"]
-    assert (row["service"], row["port"]) == ("shipping", 8001)
+    assert (row["service"], row["port"]) == ("zz-parcels", 8001)
 
     checked = mkservice(repo, "check", "--json")
 
@@ -217,12 +217,15 @@ def test_the_stack_runs_the_new_service_until_ctrl_c(with_a_new_service: Path) -
     env = {
         **os.environ,
         "PYTHONPATH": os.pathsep.join(
-            filter(None, [str(repo / "services/shipping/src"), os.environ.get("PYTHONPATH")])
+            filter(
+                None, [str(repo / "services/zz-parcels/src"), os.environ.get("PYTHONPATH")]
+            )
         ),
         "COLUMNS": "200",
     }
     up = subprocess.Popen(
-        [sys.executable, "-m", "mkservice", "up", "--run-dir", str(repo / ".data" / "stack")],
+        [sys.executable, "-m", "mkservice", "up", "--free-ports",
+         "--run-dir", str(repo / ".data" / "stack")],
         cwd=repo, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )  # fmt: skip
     assert up.stdout is not None
@@ -233,7 +236,7 @@ def test_the_stack_runs_the_new_service_until_ctrl_c(with_a_new_service: Path) -
             lines.append(up.stdout.readline())
             assert up.poll() is None, "".join(lines)
         output = "".join(lines)
-        assert re.search(r"shipping .*http://127\.0\.0\.1:\d+/docs", output), output
+        assert re.search(r"zz-parcels .*http://127\.0\.0\.1:\d+/docs", output), output
 
         up.send_signal(signal.SIGINT)
         rest, _ = up.communicate(timeout=60)

@@ -110,3 +110,30 @@ def test_ignores_registered_ports_when_asked_to() -> None:
         free = probe.getsockname()[1]
 
     assert allocator.allocate(free) != free
+
+
+def test_counts_a_port_another_program_listens_on_as_taken_on_any_interface() -> None:
+    for interface in ("127.0.0.1", "0.0.0.0"):
+        with socket.socket() as holder:
+            holder.bind((interface, 0))
+            holder.listen()
+
+            assert not port_is_free(holder.getsockname()[1]), interface
+
+
+def test_counts_a_port_whose_last_connections_linger_in_time_wait_as_free() -> None:
+    # A stack stopped a moment ago: its server closed its connections first, so they wait out
+    # TIME_WAIT on its port for a minute; a server binding it again (SO_REUSEADDR, as uvicorn and
+    # nats-server do) gets it at once, so the next stack must not think it taken.
+    with socket.socket() as server:
+        server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        port = server.getsockname()[1]
+        client = socket.create_connection(("127.0.0.1", port))
+        accepted, _ = server.accept()
+        accepted.close()  # the server's side closes first: its end enters TIME_WAIT
+        client.recv(1)
+        client.close()
+
+    assert port_is_free(port)

@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from chassis.embedded_nats import free_port
+from chassis.processes import dies_with_parent
 
 from mkservice.check.discovery import Service
 from mkservice.check.results import CheckResult, Finding
@@ -69,6 +70,7 @@ def _starts_alone(repo: Path, service: Service) -> Finding | None:
             process = subprocess.Popen(
                 [sys.executable, "-m", service.package, "serve", "--migrate"],
                 cwd=repo, env=env, stdout=log, stderr=subprocess.STDOUT,
+                preexec_fn=dies_with_parent(),  # never left serving if `check` is killed
             )  # fmt: skip
         try:
             status = _wait_ready(f"http://127.0.0.1:{port}/health/ready", process)
@@ -113,7 +115,7 @@ def _tests_pass_alone(repo: Path, service: Service) -> Finding | None:
         env.pop("VIRTUAL_ENV", None)
         sync = subprocess.run(
             [uv, "sync", "--frozen", "--package", service.name, "--quiet"],
-            cwd=repo, env=env, capture_output=True, text=True,
+            cwd=repo, env=env, capture_output=True, text=True, preexec_fn=dies_with_parent(),
         )  # fmt: skip
         if sync.returncode != 0:
             return _finding(
@@ -122,7 +124,7 @@ def _tests_pass_alone(repo: Path, service: Service) -> Finding | None:
         tests = subprocess.run(
             [f"{venv}/bin/python", "-m", "pytest", "-c", str(repo / "pyproject.toml"),
              "--rootdir", str(service.root), str(service.root), "-q", "-p", "no:cacheprovider"],
-            cwd=repo, env=env, capture_output=True, text=True,
+            cwd=repo, env=env, capture_output=True, text=True, preexec_fn=dies_with_parent(),
         )  # fmt: skip
         if tests.returncode != 0:
             summary = tests.stdout.strip().splitlines()[-1:] or ["no output"]

@@ -64,6 +64,9 @@ def _row(root: Path, service: RegisteredService, heads: list[str]) -> dict[str, 
     }
 
 
+_COLUMNS = ("service", "port", "package", "database", "stream", "migration head")
+
+
 def _print_table(rows: list[dict[str, Any]], warnings: list[str]) -> None:
     from rich import box
     from rich.console import Console
@@ -73,19 +76,32 @@ def _print_table(rows: list[dict[str, Any]], warnings: list[str]) -> None:
     if not rows:
         console.print("No services yet: create one with `mkservice new NAME`.")
     else:
-        table = Table(box=box.SIMPLE_HEAD, collapse_padding=True, pad_edge=False)
-        for column in ("service", "port", "package", "database", "stream", "migration head"):
-            table.add_column(column)
-        for row in rows:
-            table.add_row(
-                row["service"],
-                str(row["port"] or "-"),
-                row["package"],
-                row["database_env"],
-                row["stream"],
-                row["migration_head"] or "-",
-            )
-        console.print(table)
+        cells: list[tuple[str, ...]] = [
+            (row["service"], str(row["port"] or "-"), row["package"], row["database_env"],
+             row["stream"], row["migration_head"] or "-")
+            for row in rows
+        ]  # fmt: skip
+        if console.is_terminal:
+            table = Table(box=box.SIMPLE_HEAD, collapse_padding=True, pad_edge=False)
+            for column in _COLUMNS:
+                table.add_column(column)
+            for cell in cells:
+                table.add_row(*cell)
+            console.print(table)
+        else:
+            # A pipe or a log: one plain line per service, never wrapped at 80 columns.
+            for line in _aligned([_COLUMNS, *cells]):
+                typer.echo(line)
         console.print("database: the variable that sets it; unset, a SQLite file .data/<name>.db")
     for warning in warnings:
-        Console(stderr=True, highlight=False).print(f"[yellow]warning:[/] {warning}")
+        Console(stderr=True, highlight=False, soft_wrap=True).print(
+            f"[yellow]warning:[/] {warning}"
+        )
+
+
+def _aligned(rows: list[tuple[str, ...]]) -> list[str]:
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    return [
+        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        for row in rows
+    ]

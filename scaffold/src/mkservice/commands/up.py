@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
@@ -12,6 +12,10 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from mkservice.stack import Supervisor
+
+# How long a service's registered port that is taken is waited for (a stack stopped a moment ago
+# may still be letting go of it) before `up` refuses to start.
+PORT_WAIT_S = 10.0
 
 
 def register(app: typer.Typer) -> None:
@@ -26,7 +30,8 @@ def up(
             "--database-url",
             metavar="SERVICE=URL",
             help="A service's database, e.g. orders=postgresql://orders:pw@127.0.0.1/orders "
-            "(repeatable); the others use SQLite in the run folder.",
+            "(repeatable); the others use SQLite in the run folder. A relative SQLite path is "
+            "read from the current folder.",
         ),
     ] = None,
     nats_url: Annotated[
@@ -44,6 +49,14 @@ def up(
         Path | None,
         typer.Option("--run-dir", help="Logs and SQLite files (default: <data dir>/stack)."),
     ] = None,
+    free_ports: Annotated[
+        bool,
+        typer.Option(
+            "--free-ports",
+            help="Give every service a free port instead of the one its record registers "
+            "(to run beside another stack). Without it, a registered port in use stops `up`.",
+        ),
+    ] = False,
 ) -> None:
     """Run nats-server and every service until Ctrl-C.
 
@@ -53,76 +66,86 @@ def up(
     # Imported here so that `mkservice --help` does not load rich and the chassis.
     from chassis.settings import DATA_DIR_ENV
     from rich.console import Console
+    from rich.markup import escape
 
     from mkservice.stack import (
         DiscoveryError,
+        PortInUse,
         StackError,
         Supervisor,
         discover_services,
         stop_signals_interrupt,
     )
-    from mkservice.stack.render import services_table
+    from mkservice.stack.database_urls import DatabaseUrlRefused, read_database_urls
+    from mkservice.stack.render import print_services
     from mkservice.workspace import workspace_root
 
     repo = workspace_root()
     console = Console()
-    urls = _database_urls(database_url or [])
     data_dir = Path(os.environ.get(DATA_DIR_ENV) or repo / ".data")
+    run_dir = run_dir or data_dir / "stack"
     try:
+        given = read_database_urls(
+            database_url or [], cwd=Path.cwd(), data_dir=data_dir, run_dir=run_dir
+        )
         specs = discover_services(repo)
         # The seed needs the migrated database, and serving migrates only after it would run.
         has_inventory = any(spec.name == "inventory" for spec in specs)
         prepare = {"inventory": [["migrate"], ["seed"]]} if seed and has_inventory else None
-        supervisor = Supervisor(specs, run_dir or data_dir / "stack", nats_url=nats_url,
-                                database_urls=urls, prepare=prepare, cwd=repo)  # fmt: skip
-    except (DiscoveryError, StackError) as error:
-        console.print(f"[bold red]Cannot start the stack:[/] {error}", highlight=False)
-        raise typer.Exit(2) from None
+        supervisor = Supervisor(
+            specs, run_dir, nats_url=nats_url, prepare=prepare, cwd=repo,
+            database_urls={service: database.url for service, database in given.items()},
+            prefer_registered_ports=not free_ports, port_wait=PORT_WAIT_S,
+        )  # fmt: skip
+    except (DatabaseUrlRefused, DiscoveryError, StackError) as error:
+        _refuse(f"Cannot start the stack: {str(error).rstrip('.')}.")
+    for database in given.values():
+        if database.note:
+            _say(console, database.note)
     with stop_signals_interrupt():
         try:
             with console.status(f"Starting {', '.join(s.name for s in specs)}..."):
                 supervisor.start()
+        except PortInUse as error:
+            _refuse(
+                f"Cannot start the stack: {error}; stop that program, or give every service a "
+                "free port with --free-ports."
+            )
         except StackError as error:
-            console.print(f"[bold red]The stack did not start:[/] {error}", highlight=False)
+            _say(console, f"[bold red]The stack did not start:[/] {escape(str(error))}")
             raise typer.Exit(1) from None
         except KeyboardInterrupt:
-            console.print("Interrupted; everything started is stopped.")
+            _say(console, "Interrupted; everything started is stopped.")
             raise typer.Exit(130) from None
         try:
             # Inside the try: a Ctrl-C right after the prompt appears must still stop the stack.
-            console.print(services_table(supervisor))
-            console.print(f"Logs and data: {supervisor.run_dir}. Press Ctrl-C to stop.")
+            print_services(console, supervisor)
+            _say(console, f"Logs and data: {supervisor.run_dir}. Press Ctrl-C to stop.")
             _watch(console, supervisor)
         except KeyboardInterrupt:
             pass
         finally:
             with console.status("Stopping the services, then nats-server..."):
                 supervisor.stop()
-    console.print("Stopped cleanly.")
+    _say(console, "Stopped cleanly.")
 
 
-def _database_urls(pairs: list[str]) -> dict[str, str]:
-    """``["orders=postgresql://..."]`` as ``{"orders": "postgresql://..."}``, each URL checked."""
-    from chassis.settings import normalize_database_url
+def _say(console: Console, text: str) -> None:
+    """Print ``text`` unwrapped (rich markup allowed): a path or URL in it must stay whole."""
+    console.print(text, soft_wrap=True, highlight=False)
 
-    urls: dict[str, str] = {}
-    for pair in pairs:
-        service, sep, url = pair.partition("=")
-        if not sep or not service or not url:
-            raise typer.BadParameter(f"{pair!r} is not SERVICE=URL", param_hint="--database-url")
-        try:
-            normalize_database_url(url)
-        except ValueError as error:
-            raise typer.BadParameter(f"{service}: {error}", param_hint="--database-url") from None
-        urls[service.strip()] = url
-    return urls
+
+def _refuse(sentence: str) -> NoReturn:
+    """One plain sentence on stderr, exit status 2: nothing was started."""
+    typer.echo(sentence, err=True)
+    raise typer.Exit(2)
 
 
 def _watch(console: Console, supervisor: Supervisor) -> None:
     """Wait for Ctrl-C; say so once when a service exits on its own (it is not restarted)."""
     import time
 
-    from mkservice.stack import log_tail
+    from rich.markup import escape
 
     reported: set[str] = set()
     while True:
@@ -130,7 +153,8 @@ def _watch(console: Console, supervisor: Supervisor) -> None:
         for name, process in supervisor.services.items():
             if not process.running and name not in reported:
                 reported.add(name)
-                console.print(
-                    f"[bold red]{name} exited.[/] Its log ends with:\n{log_tail(process.log_file)}",
-                    highlight=False,
+                _say(
+                    console,
+                    f"[bold red]{name} exited.[/] Its log ends with:\n"
+                    + escape(process.latest_log()),
                 )

@@ -7,11 +7,12 @@ from mkservice.stack.discovery import DiscoveryError, ServiceSpec, discover_serv
 from mkservice.stack.ports import PortAllocator, port_is_free
 from mkservice.stack.process import ServiceProcess, StackError, log_tail
 from mkservice.stack.signals import stop_signals_interrupt
-from mkservice.stack.supervisor import Supervisor
+from mkservice.stack.supervisor import PortInUse, Supervisor
 
 __all__ = [
     "DiscoveryError",
     "PortAllocator",
+    "PortInUse",
     "ServiceProcess",
     "ServiceSpec",
     "StackError",

@@ -2,7 +2,12 @@
 
 Each process is started in its own session (so its own process group): a Ctrl-C in the terminal
 reaches only mkservice, which then stops the services in order, and a signal sent to the group
-reaches anything the service itself started.
+reaches anything the service itself started. Each also dies with the process that started it,
+whatever kills that one (SIGKILL included: :mod:`mkservice.stack.spawn`), so no service is left
+holding its port.
+
+A service's log file is appended to across runs; what a failure quotes starts where the latest
+command began writing, never with an earlier run's errors.
 """
 
 from __future__ import annotations
@@ -18,7 +23,10 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 
+from chassis.processes import dies_with_parent
+
 from mkservice.stack.discovery import ServiceSpec
+from mkservice.stack.spawn import spawn
 
 READY_PATH = "/health/ready"
 
@@ -27,13 +35,24 @@ class StackError(Exception):
     """The stack could not start or a step failed; the message names the service."""
 
 
-def log_tail(log_file: Path, lines: int = 25) -> str:
-    """The last ``lines`` lines of a log file, or a note when there is none."""
+def log_tail(log_file: Path, lines: int = 25, *, since: int = 0) -> str:
+    """The last ``lines`` lines of a log file from byte ``since`` on, or a note when there are
+    none."""
     try:
-        text = log_file.read_text(encoding="utf-8", errors="replace")
+        with open(log_file, "rb") as log:
+            log.seek(since)
+            text = log.read().decode("utf-8", errors="replace")
     except FileNotFoundError:
         return f"(no log at {log_file})"
     return "\n".join(text.splitlines()[-lines:]) or "(the log is empty)"
+
+
+def log_size(log_file: Path) -> int:
+    """Where the next line written to ``log_file`` will begin (0 when there is no file yet)."""
+    try:
+        return log_file.stat().st_size
+    except FileNotFoundError:
+        return 0
 
 
 class ServiceProcess:
@@ -56,7 +75,7 @@ class ServiceProcess:
         self.python = python
         self.cwd = cwd
         self._process: subprocess.Popen[bytes] | None = None
-        self._log_offset = 0  # where the output of the latest start begins in the log
+        self._log_offset = 0  # where the latest command (a step, or serving) began in the log
 
     @property
     def name(self) -> str:
@@ -85,6 +104,7 @@ class ServiceProcess:
     def _open_log(self, args: Sequence[str]) -> int:
         self.log_file.parent.mkdir(parents=True, exist_ok=True)
         descriptor = os.open(self.log_file, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+        self._log_offset = os.fstat(descriptor).st_size
         stamp = datetime.now().isoformat(timespec="seconds")
         header = f"\n=== mkservice {stamp}: python -m {self.spec.package} {' '.join(args)}\n"
         os.write(descriptor, header.encode())
@@ -97,6 +117,7 @@ class ServiceProcess:
             completed = subprocess.run(
                 self._command(*args), stdout=log, stderr=subprocess.STDOUT, env=self._environment(),
                 cwd=self.cwd, start_new_session=True, timeout=timeout, check=False,
+                preexec_fn=dies_with_parent(),
             )  # fmt: skip
         except subprocess.TimeoutExpired:
             what = f"`{' '.join(args)}` took longer than {timeout}s"
@@ -113,9 +134,8 @@ class ServiceProcess:
         if self.running:
             return
         log = self._open_log(("serve", "--migrate"))
-        self._log_offset = os.fstat(log).st_size
         try:
-            self._process = subprocess.Popen(
+            self._process = spawn(
                 self._command("serve", "--migrate"), stdout=log, stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL, env=self._environment(), cwd=self.cwd,
                 start_new_session=True,
@@ -179,6 +199,10 @@ class ServiceProcess:
         self.signal(signal.SIGKILL)
         self.wait_exit(30)
 
+    def latest_log(self, lines: int = 25) -> str:
+        """The last ``lines`` lines the latest command (serving, or a step) wrote to the log."""
+        return log_tail(self.log_file, lines, since=self._log_offset)
+
     def _failure(self, what: str) -> str:
-        tail = log_tail(self.log_file)
+        tail = self.latest_log()
         return f"service {self.name} {what}. Log {self.log_file} ends with:\n{tail}"

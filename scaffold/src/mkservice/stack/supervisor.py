@@ -10,6 +10,16 @@ lives in its run folder::
     <run_dir>/nats.conf               its users: one per service, with the grants it declares
     <run_dir>/.lock                   held while the stack runs: one stack per run folder
 
+Ports: with ``prefer_registered_ports`` (the default) each service gets the port its record
+registers. When that port is taken, ``port_wait`` decides: given (``mkservice up``), the stack
+waits that long for it and then refuses to start (:class:`PortInUse`), since a service that
+silently moves elsewhere is one nobody can reach at the address they know; ``None`` (the demo)
+gives the service a free port instead and says so (a warning of the ``mkservice.stack`` logger).
+Without ``prefer_registered_ports`` (the tests) every service gets a free port.
+
+Every process the stack starts dies with the process that runs the supervisor, whatever kills it
+(``PR_SET_PDEATHSIG``; :mod:`mkservice.stack.spawn`).
+
 The nats-server it starts gives every service its own NATS user, allowed only the subjects the
 service declares (``mkservice.stack.nats_auth``), as docker-compose.yml does: a subject a service
 uses without declaring it fails on the laptop, not first in production. Tools and tests that
@@ -22,6 +32,7 @@ the services first, then NATS, so nothing is left running.
 from __future__ import annotations
 
 import fcntl
+import logging
 import os
 import signal
 import sys
@@ -34,12 +45,26 @@ from chassis.embedded_nats import NatsServer
 
 from mkservice.stack.discovery import ServiceSpec
 from mkservice.stack.nats_auth import OPERATOR_USER, NatsCredentials, grants_for, write_config
-from mkservice.stack.ports import LOCALHOST, PortAllocator
-from mkservice.stack.process import ServiceProcess, StackError, log_tail
+from mkservice.stack.ports import LOCALHOST, PortAllocator, wait_until_free
+from mkservice.stack.process import ServiceProcess, StackError, log_size, log_tail
 from mkservice.stack.signals import interrupts_deferred
 
-# Tries at binding a service: a port probed free may be taken before the service binds it.
+# Tries at binding a service on a free port: a port probed free may be taken before it binds.
 _BIND_ATTEMPTS = 3
+
+log = logging.getLogger("mkservice.stack")
+
+
+class PortInUse(StackError):
+    """A service's registered port stayed taken by another program for the whole wait."""
+
+    def __init__(self, service: str, port: int, waited_s: float) -> None:
+        self.service = service
+        self.port = port
+        super().__init__(
+            f"port {port} of the service {service} is in use by another program "
+            f"(still after {waited_s:g}s)"
+        )
 
 
 class Supervisor:
@@ -56,6 +81,7 @@ class Supervisor:
         env: Mapping[str, str] | None = None,
         prepare: Mapping[str, Sequence[Sequence[str]]] | None = None,
         prefer_registered_ports: bool = True,
+        port_wait: float | None = None,
         ready_timeout: float = 60.0,
         stop_grace: float = 10.0,
         python: str | None = None,
@@ -74,6 +100,7 @@ class Supervisor:
         self.prepare = {
             name: [list(step) for step in steps] for name, steps in (prepare or {}).items()
         }
+        self.port_wait = port_wait
         self.ready_timeout = ready_timeout
         self.stop_grace = stop_grace
         self.python = python or sys.executable
@@ -81,6 +108,7 @@ class Supervisor:
         self.nats: NatsServer | None = None
         self.nats_credentials: NatsCredentials | None = None  # set when it starts nats-server
         self.services: dict[str, ServiceProcess] = {}
+        self.prefer_registered_ports = prefer_registered_ports
         self._ports = PortAllocator(prefer_registered=prefer_registered_ports)
         self._lock: int | None = None  # the run folder's lock file, held while running
 
@@ -142,12 +170,14 @@ class Supervisor:
         """
         try:
             self._lock_run_dir()
+            # Ports first: a port that stays taken stops the stack before anything is started.
+            ports = {} if self.services else self._claim_ports()
             self._start_nats()
             if self.services:
                 waiting = [p for p in self.services.values() if not p.running]
             else:
                 for spec in self.specs:
-                    self.services[spec.name] = self._process(spec)
+                    self.services[spec.name] = self._process(spec, ports[spec.name])
                 # Services with nothing to prepare start at once, so their imports and migrations
                 # overlap with the others' prepare steps: start-up takes the slowest, not the sum.
                 waiting = sorted(self.services.values(), key=lambda p: p.name in self.prepare)
@@ -177,10 +207,44 @@ class Supervisor:
             raise StackError(f"another stack is running in {self.run_dir}") from None
         self._lock = descriptor
 
+    @property
+    def _requires_registered_ports(self) -> bool:
+        return self.prefer_registered_ports and self.port_wait is not None
+
+    def _claim_ports(self) -> dict[str, int]:
+        """Each service's port: see the module's docstring for which one."""
+        deadline = time.monotonic() + (self.port_wait or 0.0)
+        ports: dict[str, int] = {}
+        for spec in self.specs:
+            if self._requires_registered_ports:
+                self._wait_for_port(spec.name, spec.port, deadline)
+                ports[spec.name] = self._ports.give(spec.port)
+                continue
+            ports[spec.name] = self._ports.allocate(spec.port)
+            if self.prefer_registered_ports and ports[spec.name] != spec.port:
+                log.warning(
+                    "%s: its port %d is in use; it serves on %d instead",
+                    spec.name, spec.port, ports[spec.name],
+                )  # fmt: skip
+        return ports
+
+    def _wait_for_port(self, service: str, port: int, deadline: float) -> None:
+        """Return once ``port`` is free; raise :class:`PortInUse` when it is not by ``deadline``."""
+        if wait_until_free(port, time.monotonic()):
+            return
+        left = deadline - time.monotonic()
+        if left > 0:
+            log.warning(
+                "%s: port %d is in use; waiting up to %.0fs for it to be free", service, port, left
+            )
+        if not wait_until_free(port, deadline):
+            raise PortInUse(service, port, self.port_wait or 0.0)
+
     def _start_nats(self) -> None:
         if self.given_nats_url is not None:
             return
         log_file = self.logs_dir / "nats-server.log"
+        since = log_size(log_file)  # a failure quotes this start's lines only
         if self.nats is None:
             self.logs_dir.mkdir(parents=True, exist_ok=True)
             config = self.run_dir / "nats.conf"
@@ -189,9 +253,11 @@ class Supervisor:
         try:
             self.nats.start()
         except (RuntimeError, TimeoutError) as error:
-            raise StackError(f"{error}. Log ends with:\n{log_tail(log_file)}") from None
+            raise StackError(
+                f"{error}. Log ends with:\n{log_tail(log_file, since=since)}"
+            ) from None
 
-    def _process(self, spec: ServiceSpec) -> ServiceProcess:
+    def _process(self, spec: ServiceSpec, port: int) -> ServiceProcess:
         credentials = self.nats_credentials
         env = {
             **self.env,
@@ -206,19 +272,32 @@ class Supervisor:
         }
         (self.run_dir / "data").mkdir(parents=True, exist_ok=True)
         return ServiceProcess(
-            spec, port=self._ports.allocate(spec.port), env=env,
+            spec, port=port, env=env,
             log_file=self.logs_dir / f"{spec.name}.log", python=self.python, cwd=self.cwd,
         )  # fmt: skip
 
     def _wait_ready(self, process: ServiceProcess) -> None:
-        for attempt in range(1, _BIND_ATTEMPTS + 1):
+        """Wait until ``process`` is ready; when something else bound its port first, start it
+        again: on the same port once that is free (registered ports required), else elsewhere."""
+        attempts, deadline = 1, None
+        while True:
             try:
                 process.wait_ready(self.ready_timeout)
                 return
             except StackError:
-                if attempt == _BIND_ATTEMPTS or not process.port_was_taken():
+                if not process.port_was_taken():
                     raise
-            process.port = self._ports.replace(process.port)
+                if not self._requires_registered_ports and attempts == _BIND_ATTEMPTS:
+                    raise
+            if self._requires_registered_ports:
+                deadline = deadline or time.monotonic() + (self.port_wait or 0.0)
+                if time.monotonic() >= deadline:
+                    raise PortInUse(process.name, process.port, self.port_wait or 0.0)
+                self._wait_for_port(process.name, process.port, deadline)
+            else:
+                taken, process.port = process.port, self._ports.replace(process.port)
+                log.warning("%s: port %d was taken; trying %d", process.name, taken, process.port)
+            attempts += 1
             process.start()
 
     def start_service(self, name: str) -> None:

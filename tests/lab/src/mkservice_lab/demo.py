@@ -23,7 +23,7 @@ from rich.status import Status
 
 from mkservice.stack.discovery import DiscoveryError, discover_services
 from mkservice.stack.process import StackError
-from mkservice.stack.render import services_table
+from mkservice.stack.render import print_services
 from mkservice.stack.signals import stop_signals_interrupt
 from mkservice.stack.supervisor import Supervisor
 from mkservice_lab.client import TERMINAL_STATUSES, CheckoutClient, CheckoutError, Order
@@ -176,7 +176,7 @@ def run_demo(console: Console, repo: Path, *, keep: bool = False) -> int:
             with console.status(f"Starting nats-server and {names} (migrate, seed, serve)..."):
                 supervisor.start()
             console.print(f"The stack is ready ({time.monotonic() - begun:.1f}s).")
-            console.print(services_table(supervisor))
+            print_services(console, supervisor)
             try:
                 ok = asyncio.run(play(console, supervisor.urls))
             finally:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from chassis.embedded_nats import free_port
+from chassis.processes import dies_with_parent
 
 from mkservice_lab.bench.loadgen import LoadReport, LoadSpec, run_load
 
@@ -37,7 +38,7 @@ def bare_app(database_url: str, log_file: Path, *, ready_timeout: float = 30.0) 
         process = subprocess.Popen(
             [sys.executable, "-m", "mkservice_lab.bench.bare_app", database_url, str(port)],
             stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-            start_new_session=True,
+            start_new_session=True, preexec_fn=dies_with_parent(),  # no orphan holding its port
         )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
     try:
