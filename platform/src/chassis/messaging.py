@@ -2,6 +2,10 @@
 
 A service must start, serve and accept writes while the broker is down (the outbox buffers), so
 ``Broker.start`` never waits for the broker; publishers and consumers wait for ``connected``.
+
+Against a cluster, the URL setting lists every node (comma-separated); the client connects to
+any one of them and fails over to another when its node dies, and the stream is kept on
+``replicas`` nodes so that it outlives one of them.
 """
 
 from __future__ import annotations
@@ -40,9 +44,12 @@ class Broker:
         user: str | None = None,
         password: str | None = None,
         duplicate_window_s: float = 120.0,
+        replicas: int = 1,
         setting: str = "the NATS URL",
     ) -> None:
         self.url = url
+        self.servers = [server.strip() for server in url.split(",") if server.strip()]
+        self.replicas = replicas
         self.name = name
         self.stream = stream
         self.subjects = subjects
@@ -67,19 +74,37 @@ class Broker:
             raise BrokerUnavailable(f"not connected to NATS at {self.url}")
         return self._js
 
+    @property
+    def server_url(self) -> str | None:
+        """The URL of the server this connection is on right now (one node of a cluster)."""
+        if not self.connected or self._nc is None or self._nc.connected_url is None:
+            return None
+        return self._nc.connected_url.geturl()
+
     def start(self) -> None:
         """Begin connecting in the background."""
         if self._connector is None:
             self._connector = asyncio.create_task(self._connect(), name=f"{self.name}-nats")
 
     async def wait_connected(self, timeout: float | None = None) -> None:
-        """Wait until connected (and the stream exists); raises TimeoutError after ``timeout``."""
+        """Wait until connected (and the stream exists); raises TimeoutError after ``timeout``.
+
+        Always waits for a live connection, not only for the ready flag: between a dropped
+        connection and nats-py's disconnect callback the flag is still set, and a caller that
+        loops on ``connected`` would spin here without yielding, starving the very reconnect it
+        waits for (a relay froze its process this way when a cluster node was killed).
+        """
         async with asyncio.timeout(timeout):
-            await self._ready.wait()
+            while not self.connected:
+                if self._ready.is_set():
+                    await asyncio.sleep(0.05)  # the disconnect callback has not run yet
+                else:
+                    await self._ready.wait()
 
     async def _connect(self) -> None:
         async def on_reconnect() -> None:
-            log.info("reconnected to NATS")
+            server = self._nc.connected_url if self._nc is not None else None
+            log.info("reconnected to NATS at %s", server.geturl() if server else "?")
             await self._ensure_stream_quietly()
             self._ready.set()
 
@@ -102,8 +127,10 @@ class Broker:
         while True:
             client = Client()
             try:
+                # Every server of a cluster: nats-py tries them in random order (spreading
+                # clients over the nodes), and on a disconnect moves to the next one.
                 await client.connect(
-                    self.url,
+                    servers=self.servers,
                     name=self.name,
                     max_reconnect_attempts=-1,
                     reconnect_time_wait=0.5,  # type: ignore[arg-type]  # typed int, any float works
@@ -141,12 +168,14 @@ class Broker:
         self._ready.set()
 
     async def ensure_stream(self) -> None:
-        """Create this service's stream, or update it to the configured subjects."""
+        """Create this service's stream, or update it to the configured subjects and number of
+        replicas (JetStream moves an existing stream from 1 to 3 replicas in place)."""
         assert self._js is not None
         config = StreamConfig(
             name=self.stream,
             subjects=self.subjects,
             duplicate_window=self._duplicate_window_s,
+            num_replicas=self.replicas,
         )
         try:
             await self._js.stream_info(self.stream)

@@ -65,6 +65,7 @@ class ServiceRuntime:
             subjects=naming.stream_subjects(self.service),
             user=settings.nats_user,
             password=settings.nats_password,
+            replicas=settings.stream_replicas,
             setting=settings.env_name("nats_url"),
         )
         self.outbox = Outbox(tables.outbox)

@@ -97,6 +97,9 @@ class ServiceSettings(BaseSettings):
     consumer_max_deliver: int = Field(default=5, ge=1, le=1000)
     consumer_backoff_s: tuple[float, ...] = (0.2, 1.0, 2.0, 5.0)
     publish_timeout_s: float = Field(default=2.0, gt=0, le=600)
+    # How many nodes of a NATS cluster keep this service's stream: 3 on a three-node cluster
+    # (it then survives the loss of any one node), 1 on a single server, which takes no more.
+    stream_replicas: int = Field(default=1, ge=1, le=5)
     # Housekeeping: how long delivered outbox rows and inbox records are kept, and how often
     # they are pruned (chassis.housekeeping).
     message_retention_s: float = Field(default=86_400.0, ge=60, le=366 * 86_400)

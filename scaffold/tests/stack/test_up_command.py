@@ -202,3 +202,57 @@ def test_free_ports_runs_beside_whatever_holds_the_registered_ones(
     assert code == 0, output
     assert re.search(r"^zz-probe-a +http://127\.0\.0\.1:\d+ ", output, re.MULTILINE), output
     assert f"127.0.0.1:{port}" not in output
+
+
+# Stand-ins never open their database: a PostgreSQL URL lets them run as replicas.
+NEVER_OPENED = "postgresql://nobody@127.0.0.1:9/never-opened"
+
+
+def test_up_refuses_replicas_on_sqlite_in_one_sentence_and_starts_nothing(
+    fake_workspace: FakeWorkspace, up_in: Callable[..., tuple[int, str]], tmp_path: Path
+) -> None:
+    fake_workspace.add("zz-probe-a", any_free_port())
+    fake_workspace.add("zz-probe-b", any_free_port())
+
+    # zz-probe-a on PostgreSQL is not enough: zz-probe-b stays on SQLite.
+    code, output = up_in("--replicas", "2", "--database-url", f"zz-probe-a={NEVER_OPENED}")
+
+    assert code == 2, output
+    assert_one_sentence(output, "SQLite is one process per service", "--postgres", "zz-probe-b")
+    assert "zz-probe-a" not in output
+    assert not (tmp_path / "run" / "logs").exists(), "something was started"
+
+
+def test_up_lists_every_replica_on_its_own_port_the_first_on_the_registered_one(
+    fake_workspace: FakeWorkspace, up_in: Callable[..., tuple[int, str]]
+) -> None:
+    port = any_free_port()
+    fake_workspace.add("zz-probe-a", port)
+
+    code, output = up_in("--replicas", "3", "--database-url", f"zz-probe-a={NEVER_OPENED}")
+
+    assert code == 0, output
+    urls = {
+        label: url
+        for label, url in re.findall(r"^(zz-probe-a(?:-\d)?) +(http://\S+) ", output, re.M)
+    }
+    assert set(urls) == {"zz-probe-a", "zz-probe-a-2", "zz-probe-a-3"}, output
+    assert urls["zz-probe-a"] == f"http://127.0.0.1:{port}"
+    assert len(set(urls.values())) == 3, urls
+    assert output.splitlines()[-1] == "Stopped cleanly."
+
+
+def test_postgres_mode_refuses_in_one_sentence_when_the_server_is_not_there(
+    fake_workspace: FakeWorkspace,
+    up_in: Callable[..., tuple[int, str]],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    fake_workspace.add("zz-probe-a", any_free_port())
+    monkeypatch.setenv("MKSERVICE_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:9/postgres")
+
+    code, output = up_in("--postgres", "--replicas", "2")
+
+    assert code == 2, output
+    assert_one_sentence(output, "PostgreSQL", "zz-probe-a", "127.0.0.1:9")
+    assert not (tmp_path / "run" / "logs").exists(), "something was started"

@@ -1,7 +1,7 @@
 """Test helpers: a real nats-server, throwaway databases, a probe that sends a service messages
 and reads its answers, and the pytest plugin using them."""
 
-from chassis.embedded_nats import NatsServer, free_port, nats_server_binary
+from chassis.embedded_nats import NatsCluster, NatsServer, free_port, nats_server_binary
 from chassis.testing.clock import ManualClock
 from chassis.testing.databases import MODE_ENV, PostgresSandbox, selected_db_mode, sqlite_url
 from chassis.testing.messaging import MessageProbe, Received
@@ -11,6 +11,7 @@ __all__ = [
     "MODE_ENV",
     "ManualClock",
     "MessageProbe",
+    "NatsCluster",
     "NatsServer",
     "PostgresSandbox",
     "Received",

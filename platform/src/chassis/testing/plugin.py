@@ -1,6 +1,8 @@
 """Pytest fixtures every service's tests use (registered through the ``pytest11`` entry point).
 
 - ``nats_server``: a real nats-server with JetStream on a free port (stop/start/kill it).
+- ``nats_cluster``: three real nats-server nodes with routes and JetStream (stop, kill and start
+  one node; find a stream's leader), for what only a cluster does.
 - ``database_url_for``: ``database_url_for("orders")`` gives a fresh, empty database URL of the
   selected mode (SQLite file, or a PostgreSQL database owned by the service's own role).
 - ``test_db_mode``: ``"sqlite"`` or ``"postgres"``.
@@ -13,7 +15,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from chassis.embedded_nats import NatsServer
+from chassis.embedded_nats import NatsCluster, NatsServer
 from chassis.testing.databases import PostgresSandbox, selected_db_mode, sqlite_url
 
 
@@ -74,3 +76,12 @@ def nats_server(tmp_path: Path) -> Iterator[NatsServer]:
         yield server
     finally:
         server.kill()
+
+
+@pytest.fixture
+def nats_cluster(tmp_path: Path) -> Iterator[NatsCluster]:
+    cluster = NatsCluster(tmp_path / "nats-cluster").start()
+    try:
+        yield cluster
+    finally:
+        cluster.kill()

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated, NoReturn
 import typer
 
 if TYPE_CHECKING:
+    from chassis.testing import PostgresSandbox
     from rich.console import Console
 
     from mkservice.stack import Supervisor
@@ -16,6 +17,11 @@ if TYPE_CHECKING:
 # How long a service's registered port that is taken is waited for (a stack stopped a moment ago
 # may still be letting go of it) before `up` refuses to start.
 PORT_WAIT_S = 10.0
+
+SQLITE_REPLICAS_REFUSED = (
+    "SQLite is one process per service: --replicas needs PostgreSQL (--postgres, or "
+    "--database-url SERVICE=postgresql://... for {services})."
+)
 
 
 def register(app: typer.Typer) -> None:
@@ -57,14 +63,49 @@ def up(
             "(to run beside another stack). Without it, a registered port in use stops `up`.",
         ),
     ] = False,
+    replicas: Annotated[
+        int,
+        typer.Option(
+            "--replicas",
+            min=1,
+            help="Run N processes of each service, all on that service's one database (so "
+            "PostgreSQL: --postgres or --database-url). The first takes the registered port, "
+            "the others free ports; each replica's URL is printed.",
+        ),
+    ] = 1,
+    nats_cluster: Annotated[
+        int,
+        typer.Option(
+            "--nats-cluster",
+            min=1,
+            metavar="NODES",
+            help="Start NODES nats-server processes with routes (3 is the production shape): "
+            "each service gets every node's URL and streams of NODES replicas.",
+        ),
+    ] = 1,
+    postgres: Annotated[
+        bool,
+        typer.Option(
+            "--postgres",
+            help="Give each service without a --database-url a throwaway PostgreSQL database "
+            "and role on the server at $MKSERVICE_TEST_POSTGRES_URL (default "
+            "postgresql://postgres@127.0.0.1:5432/postgres), dropped when the stack stops.",
+        ),
+    ] = False,
 ) -> None:
     """Run nats-server and every service until Ctrl-C.
 
     Prints each service's URL and API docs, and where the logs are. Ctrl-C stops the services,
-    then nats-server. Data persists between runs in the run folder (`make clean` removes it).
+    then nats-server. Data persists between runs in the run folder (`make clean` removes it),
+    except the throwaway databases of --postgres.
+
+    With --replicas N each service runs as N processes, each on its own port; nothing here
+    spreads requests over them (there is no proxy): a real deployment puts a load balancer in
+    front of a service's replicas.
     """
     # Imported here so that `mkservice --help` does not load rich and the chassis.
     from chassis.settings import DATA_DIR_ENV
+    from chassis.testing import PostgresSandbox
     from rich.console import Console
     from rich.markup import escape
 
@@ -84,21 +125,35 @@ def up(
     console = Console()
     data_dir = Path(os.environ.get(DATA_DIR_ENV) or repo / ".data")
     run_dir = run_dir or data_dir / "stack"
+    sandbox: PostgresSandbox | None = None
     try:
         given = read_database_urls(
             database_url or [], cwd=Path.cwd(), data_dir=data_dir, run_dir=run_dir
         )
         specs = discover_services(repo)
+        database_urls = {service: database.url for service, database in given.items()}
+        if replicas > 1 and not postgres:
+            on_sqlite = [s.name for s in specs if _is_sqlite(database_urls.get(s.name))]
+            if on_sqlite:
+                _refuse(SQLITE_REPLICAS_REFUSED.format(services=", ".join(on_sqlite)))
+        if postgres:
+            sandbox = PostgresSandbox()
+            for spec in specs:
+                database_urls.setdefault(spec.name, _throwaway_database(sandbox, spec.name))
         # The seed needs the migrated database, and serving migrates only after it would run.
         has_inventory = any(spec.name == "inventory" for spec in specs)
         prepare = {"inventory": [["migrate"], ["seed"]]} if seed and has_inventory else None
         supervisor = Supervisor(
             specs, run_dir, nats_url=nats_url, prepare=prepare, cwd=repo,
-            database_urls={service: database.url for service, database in given.items()},
+            database_urls=database_urls, replicas=replicas, nats_cluster=nats_cluster,
             prefer_registered_ports=not free_ports, port_wait=PORT_WAIT_S,
         )  # fmt: skip
     except (DatabaseUrlRefused, DiscoveryError, StackError) as error:
+        _drop(sandbox)
         _refuse(f"Cannot start the stack: {str(error).rstrip('.')}.")
+    except BaseException:
+        _drop(sandbox)
+        raise
     for database in given.values():
         if database.note:
             _say(console, database.note)
@@ -107,14 +162,17 @@ def up(
             with console.status(f"Starting {', '.join(s.name for s in specs)}..."):
                 supervisor.start()
         except PortInUse as error:
+            _drop(sandbox)
             _refuse(
                 f"Cannot start the stack: {error}; stop that program, or give every service a "
                 "free port with --free-ports."
             )
         except StackError as error:
+            _drop(sandbox)
             _say(console, f"[bold red]The stack did not start:[/] {escape(str(error))}")
             raise typer.Exit(1) from None
         except KeyboardInterrupt:
+            _drop(sandbox)
             _say(console, "Interrupted; everything started is stopped.")
             raise typer.Exit(130) from None
         try:
@@ -126,8 +184,31 @@ def up(
             pass
         finally:
             with console.status("Stopping the services, then nats-server..."):
-                supervisor.stop()
+                try:
+                    supervisor.stop()
+                finally:
+                    _drop(sandbox)
     _say(console, "Stopped cleanly.")
+
+
+def _is_sqlite(url: str | None) -> bool:
+    """Whether a service with this database URL (None: the default) is on SQLite."""
+    return url is None or url.partition(":")[0].startswith("sqlite")
+
+
+def _throwaway_database(sandbox: PostgresSandbox, service: str) -> str:
+    """A new database and role for ``service``; refuses (exit 2) when PostgreSQL is not there."""
+    try:
+        return sandbox.database_url(service)
+    except Exception as error:  # refused, unknown host, bad password: all mean "not usable"
+        server = sandbox.admin_url.render_as_string(hide_password=True)
+        _refuse(f"Cannot create a PostgreSQL database for {service} on {server}: {error}.")
+
+
+def _drop(sandbox: PostgresSandbox | None) -> None:
+    """Drop the throwaway databases and roles of ``--postgres`` (nothing without it)."""
+    if sandbox is not None:
+        sandbox.close()
 
 
 def _say(console: Console, text: str) -> None:
@@ -150,11 +231,11 @@ def _watch(console: Console, supervisor: Supervisor) -> None:
     reported: set[str] = set()
     while True:
         time.sleep(0.5)
-        for name, process in supervisor.services.items():
-            if not process.running and name not in reported:
-                reported.add(name)
+        for process in supervisor.processes:
+            if not process.running and process.label not in reported:
+                reported.add(process.label)
                 _say(
                     console,
-                    f"[bold red]{name} exited.[/] Its log ends with:\n"
+                    f"[bold red]{process.label} exited.[/] Its log ends with:\n"
                     + escape(process.latest_log()),
                 )

@@ -3,7 +3,7 @@
 Each process is started in its own session (so its own process group): a Ctrl-C in the terminal
 reaches only mkservice, which then stops the services in order, and a signal sent to the group
 reaches anything the service itself started. Each also dies with the process that started it,
-whatever kills that one (SIGKILL included: :mod:`mkservice.stack.spawn`), so no service is left
+whatever kills that one (SIGKILL included: :func:`chassis.processes.spawn`), so no service is left
 holding its port.
 
 A service's log file is appended to across runs; what a failure quotes starts where the latest
@@ -23,10 +23,9 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 
-from chassis.processes import dies_with_parent
+from chassis.processes import dies_with_parent, spawn
 
 from mkservice.stack.discovery import ServiceSpec
-from mkservice.stack.spawn import spawn
 
 READY_PATH = "/health/ready"
 
@@ -67,8 +66,13 @@ class ServiceProcess:
         log_file: Path,
         python: str,
         cwd: Path,
+        replica: int = 1,
+        migrate: bool = True,
     ) -> None:
         self.spec = spec
+        self.replica = replica
+        # Only one replica of a service migrates (the first, before the others start).
+        self.migrate = migrate
         self.port = port
         self.env = dict(env)
         self.log_file = log_file
@@ -80,6 +84,11 @@ class ServiceProcess:
     @property
     def name(self) -> str:
         return self.spec.name
+
+    @property
+    def label(self) -> str:
+        """``orders`` for a service's first replica, ``orders-2`` for its second, ..."""
+        return self.name if self.replica == 1 else f"{self.name}-{self.replica}"
 
     @property
     def url(self) -> str:
@@ -130,13 +139,15 @@ class ServiceProcess:
             )
 
     def start(self) -> None:
-        """Start serving (migrating first); returns at once, see :meth:`wait_ready`."""
+        """Start serving (migrating first, unless another replica does); returns at once, see
+        :meth:`wait_ready`."""
         if self.running:
             return
-        log = self._open_log(("serve", "--migrate"))
+        args = ("serve", "--migrate") if self.migrate else ("serve",)
+        log = self._open_log(args)
         try:
             self._process = spawn(
-                self._command("serve", "--migrate"), stdout=log, stderr=subprocess.STDOUT,
+                self._command(*args), stdout=log, stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL, env=self._environment(), cwd=self.cwd,
                 start_new_session=True,
             )  # fmt: skip
@@ -205,4 +216,4 @@ class ServiceProcess:
 
     def _failure(self, what: str) -> str:
         tail = self.latest_log()
-        return f"service {self.name} {what}. Log {self.log_file} ends with:\n{tail}"
+        return f"service {self.label} {what}. Log {self.log_file} ends with:\n{tail}"

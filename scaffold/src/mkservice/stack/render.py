@@ -1,4 +1,4 @@
-"""How a running stack is shown: each service's URL, API docs and log, then NATS.
+"""How a running stack is shown: each service's (each replica's) URL, API docs and log, then NATS.
 
 In a terminal, a rich table. Anywhere else (a pipe, a CI log, a file) one plain line per service,
 never wrapped: a table folded at 80 columns breaks every URL, the NATS URL with its password
@@ -20,13 +20,23 @@ _COLUMNS = ("service", "URL", "API docs", "log")
 
 
 def _rows(supervisor: Supervisor) -> list[tuple[str, str, str, str]]:
-    """One row per service, then nats-server's (or the NATS given), as in :data:`_COLUMNS`."""
+    """One row per service replica (``orders``, ``orders-2``, ...), then nats-server's (or the
+    NATS given), as in :data:`_COLUMNS`."""
     run_dir = supervisor.run_dir
     rows = [
-        (name, process.url, f"{process.url}/docs", str(process.log_file.relative_to(run_dir)))
-        for name, process in supervisor.services.items()
+        (
+            process.label,
+            process.url,
+            f"{process.url}/docs",
+            str(process.log_file.relative_to(run_dir)),
+        )
+        for process in supervisor.processes
     ]
-    if supervisor.nats is not None:
+    if supervisor.nats_cluster is not None:
+        logs = supervisor.logs_dir.relative_to(run_dir) / "nats-n*.log"
+        size = len(supervisor.nats_cluster.nodes)
+        rows.append((f"nats-server x{size}", supervisor.operator_nats_url, "", str(logs)))
+    elif supervisor.nats is not None:
         log = supervisor.logs_dir.relative_to(run_dir) / "nats-server.log"
         # The operator's URL, for the nats CLI; each service has its own user (nats.conf).
         rows.append(("nats-server", supervisor.operator_nats_url, "", str(log)))

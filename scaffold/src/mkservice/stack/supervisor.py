@@ -4,9 +4,11 @@ Used by ``mkservice up``, ``mkservice demo`` and the end-to-end tests. Everythin
 lives in its run folder::
 
     <run_dir>/logs/<service>.log      each service's output (also of its migrate/seed steps)
+    <run_dir>/logs/<service>-2.log    its second replica's output (with ``replicas`` > 1), ...
     <run_dir>/logs/nats-server.log    the embedded nats-server's output
+    <run_dir>/logs/nats-n0.log        with ``nats_cluster`` > 1: each node's output (n0, n1, ...)
     <run_dir>/data/<service>.db       each service's SQLite file (unless given a database URL)
-    <run_dir>/nats/                   JetStream's store
+    <run_dir>/nats/                   JetStream's store (a folder per node in a cluster)
     <run_dir>/nats.conf               its users: one per service, with the grants it declares
     <run_dir>/.lock                   held while the stack runs: one stack per run folder
 
@@ -17,8 +19,21 @@ silently moves elsewhere is one nobody can reach at the address they know; ``Non
 gives the service a free port instead and says so (a warning of the ``mkservice.stack`` logger).
 Without ``prefer_registered_ports`` (the tests) every service gets a free port.
 
+Replicas: with ``replicas=N`` every service runs as N processes, all on that service's one
+database (so never SQLite: :class:`SqliteIsSingleProcess`). The first replica takes the port
+chosen above; the others always take free ports. The first replica migrates before serving, and
+the others start once it is ready, so a service's migrations run once. Nothing here spreads
+requests over the replicas: ``urls_of`` lists them, and a real deployment puts a load balancer
+in front. :attr:`Supervisor.services` holds each service's first replica;
+:attr:`Supervisor.replicas` every replica.
+
+NATS cluster: with ``nats_cluster=3`` the stack starts three nats-server nodes with routes
+(:class:`chassis.embedded_nats.NatsCluster`), each with the same users config; every service
+gets every node's URL (comma-separated ``<PREFIX>NATS_URL``, so its client fails over) and
+``<PREFIX>STREAM_REPLICAS`` set to the cluster's size, so its stream survives losing a node.
+
 Every process the stack starts dies with the process that runs the supervisor, whatever kills it
-(``PR_SET_PDEATHSIG``; :mod:`mkservice.stack.spawn`).
+(``PR_SET_PDEATHSIG``; :func:`chassis.processes.spawn`).
 
 The nats-server it starts gives every service its own NATS user, allowed only the subjects the
 service declares (``mkservice.stack.nats_auth``), as docker-compose.yml does: a subject a service
@@ -41,7 +56,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
 
-from chassis.embedded_nats import NatsServer
+from chassis.embedded_nats import NatsCluster, NatsServer
 
 from mkservice.stack.discovery import ServiceSpec
 from mkservice.stack.nats_auth import OPERATOR_USER, NatsCredentials, grants_for, write_config
@@ -67,6 +82,17 @@ class PortInUse(StackError):
         )
 
 
+class SqliteIsSingleProcess(StackError):
+    """Replicas were asked for while some service's database is SQLite, one process's file."""
+
+    def __init__(self, services: Sequence[str]) -> None:
+        self.service_names = list(services)
+        super().__init__(
+            "SQLite is one process per service, so replicas need PostgreSQL for "
+            + ", ".join(services)
+        )
+
+
 class Supervisor:
     """Starts, watches and stops the stack. ``prepare`` maps a service to commands run to
     completion before it serves, e.g. ``{"inventory": [["migrate"], ["seed"]]}``."""
@@ -82,6 +108,8 @@ class Supervisor:
         prepare: Mapping[str, Sequence[Sequence[str]]] | None = None,
         prefer_registered_ports: bool = True,
         port_wait: float | None = None,
+        replicas: int = 1,
+        nats_cluster: int = 1,
         ready_timeout: float = 60.0,
         stop_grace: float = 10.0,
         python: str | None = None,
@@ -92,6 +120,12 @@ class Supervisor:
             unknown = sorted(set(given or {}) - names)
             if unknown:
                 raise StackError(f"{option} for an unknown service: {', '.join(unknown)}")
+        if replicas < 1:
+            raise StackError(f"replicas must be at least 1, not {replicas}")
+        if nats_cluster < 1:
+            raise StackError(f"a NATS cluster has at least 1 node, not {nats_cluster}")
+        if nats_cluster > 1 and nats_url is not None:
+            raise StackError("a NATS cluster is started only when no NATS URL is given")
         self.specs = list(services)
         self.run_dir = run_dir.resolve()
         self.given_nats_url = nats_url
@@ -106,11 +140,19 @@ class Supervisor:
         self.python = python or sys.executable
         self.cwd = cwd or Path.cwd()
         self.nats: NatsServer | None = None
+        self.nats_cluster_size = nats_cluster
+        self.nats_cluster: NatsCluster | None = None  # set when it starts a cluster
         self.nats_credentials: NatsCredentials | None = None  # set when it starts nats-server
-        self.services: dict[str, ServiceProcess] = {}
+        self.replica_count = replicas
+        self.services: dict[str, ServiceProcess] = {}  # each service's first replica
+        self.replicas: dict[str, list[ServiceProcess]] = {}
         self.prefer_registered_ports = prefer_registered_ports
         self._ports = PortAllocator(prefer_registered=prefer_registered_ports)
         self._lock: int | None = None  # the run folder's lock file, held while running
+        if replicas > 1:
+            on_sqlite = [spec.name for spec in self.specs if _is_sqlite(self.database_url(spec))]
+            if on_sqlite:
+                raise SqliteIsSingleProcess(on_sqlite)
 
     @property
     def logs_dir(self) -> Path:
@@ -120,6 +162,8 @@ class Supervisor:
     def nats_url(self) -> str:
         if self.given_nats_url is not None:
             return self.given_nats_url
+        if self.nats_cluster is not None:
+            return self.nats_cluster.urls
         if self.nats is None:
             raise StackError("the stack is not started")
         return self.nats.url
@@ -131,7 +175,8 @@ class Supervisor:
         if self.nats_credentials is None:
             return self.nats_url
         password = self.nats_credentials.password(OPERATOR_USER)
-        return self.nats_url.replace("nats://", f"nats://{OPERATOR_USER}:{password}@", 1)
+        # Every URL of a cluster's comma-separated list gets them.
+        return self.nats_url.replace("nats://", f"nats://{OPERATOR_USER}:{password}@")
 
     def url(self, service: str) -> str:
         """The base URL of ``service``, e.g. ``http://127.0.0.1:8001``."""
@@ -139,7 +184,18 @@ class Supervisor:
 
     @property
     def urls(self) -> dict[str, str]:
+        """Each service's first replica's base URL."""
         return {name: process.url for name, process in self.services.items()}
+
+    def urls_of(self, service: str) -> list[str]:
+        """The base URL of every replica of ``service``, the first one first."""
+        self.service(service)  # an unknown name fails as it does everywhere else
+        return [process.url for process in self.replicas[service]]
+
+    @property
+    def processes(self) -> list[ServiceProcess]:
+        """Every replica of every service."""
+        return [process for replicas in self.replicas.values() for process in replicas]
 
     def service(self, name: str) -> ServiceProcess:
         try:
@@ -174,24 +230,34 @@ class Supervisor:
             ports = {} if self.services else self._claim_ports()
             self._start_nats()
             if self.services:
-                waiting = [p for p in self.services.values() if not p.running]
+                waiting = [p for p in self.processes if not p.running]
+                self._start_and_wait(waiting)
             else:
                 for spec in self.specs:
-                    self.services[spec.name] = self._process(spec, ports[spec.name])
+                    self.replicas[spec.name] = [
+                        self._process(spec, port, replica)
+                        for replica, port in enumerate(ports[spec.name], start=1)
+                    ]
+                    self.services[spec.name] = self.replicas[spec.name][0]
                 # Services with nothing to prepare start at once, so their imports and migrations
                 # overlap with the others' prepare steps: start-up takes the slowest, not the sum.
-                waiting = sorted(self.services.values(), key=lambda p: p.name in self.prepare)
-                for process in waiting:
+                first = sorted(self.services.values(), key=lambda p: p.name in self.prepare)
+                for process in first:
                     for step in self.prepare.get(process.name, []):
                         process.run_step(*step)
-            for process in waiting:
-                process.start()
-            for process in waiting:
-                self._wait_ready(process)
+                self._start_and_wait(first)
+                # The first replica has migrated: the others serve an up-to-date database.
+                self._start_and_wait([p for p in self.processes if p.replica > 1])
         except BaseException:
             self.stop()
             raise
         return self
+
+    def _start_and_wait(self, processes: Sequence[ServiceProcess]) -> None:
+        for process in processes:
+            process.start()
+        for process in processes:
+            self._wait_ready(process)
 
     def _lock_run_dir(self) -> None:
         """Refuse a run folder that another running stack uses: two nats-servers on one
@@ -211,22 +277,26 @@ class Supervisor:
     def _requires_registered_ports(self) -> bool:
         return self.prefer_registered_ports and self.port_wait is not None
 
-    def _claim_ports(self) -> dict[str, int]:
-        """Each service's port: see the module's docstring for which one."""
+    def _claim_ports(self) -> dict[str, list[int]]:
+        """Each service's ports, one per replica: see the module's docstring for which ones."""
         deadline = time.monotonic() + (self.port_wait or 0.0)
-        ports: dict[str, int] = {}
+        ports: dict[str, list[int]] = {}
         for spec in self.specs:
-            if self._requires_registered_ports:
-                self._wait_for_port(spec.name, spec.port, deadline)
-                ports[spec.name] = self._ports.give(spec.port)
-                continue
-            ports[spec.name] = self._ports.allocate(spec.port)
-            if self.prefer_registered_ports and ports[spec.name] != spec.port:
-                log.warning(
-                    "%s: its port %d is in use; it serves on %d instead",
-                    spec.name, spec.port, ports[spec.name],
-                )  # fmt: skip
+            ports[spec.name] = [self._first_port(spec, deadline)] + [
+                self._ports.free() for _ in range(self.replica_count - 1)
+            ]
         return ports
+
+    def _first_port(self, spec: ServiceSpec, deadline: float) -> int:
+        if self._requires_registered_ports:
+            self._wait_for_port(spec.name, spec.port, deadline)
+            return self._ports.give(spec.port)
+        port = self._ports.allocate(spec.port)
+        if self.prefer_registered_ports and port != spec.port:
+            log.warning(
+                "%s: its port %d is in use; it serves on %d instead", spec.name, spec.port, port
+            )
+        return port
 
     def _wait_for_port(self, service: str, port: int, deadline: float) -> None:
         """Return once ``port`` is free; raise :class:`PortInUse` when it is not by ``deadline``."""
@@ -243,6 +313,9 @@ class Supervisor:
     def _start_nats(self) -> None:
         if self.given_nats_url is not None:
             return
+        if self.nats_cluster_size > 1:
+            self._start_nats_cluster()
+            return
         log_file = self.logs_dir / "nats-server.log"
         since = log_size(log_file)  # a failure quotes this start's lines only
         if self.nats is None:
@@ -257,7 +330,28 @@ class Supervisor:
                 f"{error}. Log ends with:\n{log_tail(log_file, since=since)}"
             ) from None
 
-    def _process(self, spec: ServiceSpec, port: int) -> ServiceProcess:
+    def _start_nats_cluster(self) -> None:
+        logs = [self.logs_dir / f"nats-n{index}.log" for index in range(self.nats_cluster_size)]
+        since = [log_size(log) for log in logs]
+        if self.nats_cluster is None:
+            self.logs_dir.mkdir(parents=True, exist_ok=True)
+            config = self.run_dir / "nats.conf"
+            self.nats_credentials = write_config(config, grants_for(self.specs))
+            self.nats_cluster = NatsCluster(self.run_dir / "nats", self.nats_cluster_size)
+            # The same users on every node: a client that fails over logs in as itself.
+            for node, log_file in zip(self.nats_cluster.nodes, logs, strict=True):
+                node.config_file = config
+                node.log_file = log_file
+        try:
+            self.nats_cluster.start()
+        except (RuntimeError, TimeoutError) as error:
+            tails = "\n".join(
+                f"{log.name}:\n{log_tail(log, 10, since=offset)}"
+                for log, offset in zip(logs, since, strict=True)
+            )
+            raise StackError(f"{error}. Logs end with:\n{tails}") from None
+
+    def _process(self, spec: ServiceSpec, port: int, replica: int = 1) -> ServiceProcess:
         credentials = self.nats_credentials
         env = {
             **self.env,
@@ -265,15 +359,21 @@ class Supervisor:
             spec.env_name("database_url"): self.database_url(spec),
             spec.env_name("nats_url"): self.nats_url,
             spec.env_name("host"): LOCALHOST,
+            **(
+                {spec.env_name("stream_replicas"): str(self.nats_cluster_size)}
+                if self.nats_cluster_size > 1
+                else {}
+            ),
             # Anything a service would write by default lands in the run folder, not the repo's.
             "MKSERVICE_DATA_DIR": str(self.run_dir / "data"),
             # Unbuffered, so the log tail shown on a failure holds the last lines written.
             "PYTHONUNBUFFERED": "1",
         }
         (self.run_dir / "data").mkdir(parents=True, exist_ok=True)
+        label = spec.name if replica == 1 else f"{spec.name}-{replica}"
         return ServiceProcess(
-            spec, port=port, env=env,
-            log_file=self.logs_dir / f"{spec.name}.log", python=self.python, cwd=self.cwd,
+            spec, port=port, env=env, replica=replica, migrate=replica == 1,
+            log_file=self.logs_dir / f"{label}.log", python=self.python, cwd=self.cwd,
         )  # fmt: skip
 
     def _wait_ready(self, process: ServiceProcess) -> None:
@@ -296,7 +396,7 @@ class Supervisor:
                 self._wait_for_port(process.name, process.port, deadline)
             else:
                 taken, process.port = process.port, self._ports.replace(process.port)
-                log.warning("%s: port %d was taken; trying %d", process.name, taken, process.port)
+                log.warning("%s: port %d was taken; trying %d", process.label, taken, process.port)
             attempts += 1
             process.start()
 
@@ -320,14 +420,15 @@ class Supervisor:
 
     def ensure_running(self) -> None:
         """Start again any service that was stopped, killed or has crashed."""
-        for name, process in self.services.items():
+        for process in self.processes:
             if not process.running:
-                self.start_service(name)
+                process.start()
+                self._wait_ready(process)
 
     def stop(self) -> None:
         """Stop every service (in parallel, one grace period for all), then NATS."""
         with interrupts_deferred():
-            running = [p for p in self.services.values() if p.running]
+            running = [p for p in self.processes if p.running]
             for process in running:
                 process.signal(signal.SIGTERM)
             deadline = time.monotonic() + self.stop_grace
@@ -336,6 +437,12 @@ class Supervisor:
                     process.kill()
             if self.nats is not None:
                 self.nats.stop()
+            if self.nats_cluster is not None:
+                self.nats_cluster.stop()
             if self._lock is not None:
                 os.close(self._lock)  # closing releases the flock
                 self._lock = None
+
+
+def _is_sqlite(url: str) -> bool:
+    return url.partition(":")[0].startswith("sqlite")
