@@ -217,9 +217,7 @@ def test_the_stack_runs_the_new_service_until_ctrl_c(with_a_new_service: Path) -
     env = {
         **os.environ,
         "PYTHONPATH": os.pathsep.join(
-            filter(
-                None, [str(repo / "services/zz-parcels/src"), os.environ.get("PYTHONPATH")]
-            )
+            filter(None, [str(repo / "services/zz-parcels/src"), os.environ.get("PYTHONPATH")])
         ),
         "COLUMNS": "200",
     }
