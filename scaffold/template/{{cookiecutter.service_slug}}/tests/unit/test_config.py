@@ -2,6 +2,7 @@
 
 import pytest
 from chassis import ConfigError, load_settings
+from chassis.testing.settings import assert_refused_by_name, bad_values
 
 from {{ cookiecutter.package }}.config import {{ cookiecutter.class_prefix }}Settings
 
@@ -23,3 +24,9 @@ def test_the_port_is_what_the_stack_sets(monkeypatch: pytest.MonkeyPatch) -> Non
     # The port lives in [tool.mkservice] only; the stack passes it in this variable.
     monkeypatch.setenv("{{ cookiecutter.package.upper() }}_PORT", "8123")
     assert load_settings({{ cookiecutter.class_prefix }}Settings).port == 8123
+
+
+@pytest.mark.parametrize(("setting", "value"), bad_values({{ cookiecutter.class_prefix }}Settings))
+def test_every_bad_number_stops_startup_naming_its_variable(setting: str, value: str) -> None:
+    # Every number has bounds (add them to your own settings too: Field(default=..., ge=, le=)).
+    assert_refused_by_name({{ cookiecutter.class_prefix }}Settings, setting, value)
