@@ -34,7 +34,9 @@ def test_the_lab_declares_its_commands() -> None:
     [
         ("demo", ["--keep"]),
         ("bench", ["--quick", "--only", "--profile", "--steady", "--rate", "--seconds"]),
+        ("bench", ["--replicas", "--nats-cluster"]),
         ("chaos", ["--ci", "--seed", "--sagas", "--faults", "--postgres-restart", "--keep"]),
+        ("chaos", ["--replicas", "--nats-cluster"]),
     ],
 )
 def test_mkservice_runs_the_lab_commands(command: str, options: list[str]) -> None:

@@ -3,15 +3,20 @@
 Shared by ``mkservice demo`` and the end-to-end tests, so both exercise the same public API:
 ``POST /orders`` (202, the order in ``PENDING``), ``GET /orders/{id}``, ``GET /products`` on
 inventory and ``GET /payments`` on payments.
+
+A service may run as several replicas (``mkservice up --replicas N``): the client then takes
+every replica's URL and sends each request to the next one in turn, as a load balancer in front
+of them would. There is no proxy in the stack; a real deployment puts one there.
 """
 
 from __future__ import annotations
 
 import asyncio
+import itertools
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from types import TracebackType
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 
@@ -36,21 +41,47 @@ def checkout_finished(order: Mapping[str, Any]) -> bool:
 Order = dict[str, Any]
 
 
+class Replicated(Protocol):
+    """A running stack (the stack's ``Supervisor``): its services and every replica's URL."""
+
+    @property
+    def urls(self) -> dict[str, str]: ...
+
+    def urls_of(self, service: str) -> list[str]: ...
+
+
+def replica_urls(stack: Replicated) -> dict[str, list[str]]:
+    """Every service of ``stack`` with the URLs of all its replicas, for :class:`CheckoutClient`."""
+    return {service: stack.urls_of(service) for service in stack.urls}
+
+
 class CheckoutError(Exception):
     """A request was refused or answered unexpectedly; the message holds the response body."""
 
 
 class CheckoutClient:
-    """Talks to the services at ``urls`` (service name -> base URL). Use ``async with``."""
+    """Talks to the services at ``urls`` (service name -> base URL, or every replica's base
+    URL: each request goes to the next replica, round robin). Use ``async with``."""
 
     def __init__(
         self,
-        urls: Mapping[str, str],
+        urls: Mapping[str, str | Sequence[str]],
         *,
         timeout: float = 10.0,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
-        self.urls = dict(urls)
+        self.replica_urls = {
+            service: [given] if isinstance(given, str) else list(given)
+            for service, given in urls.items()
+        }
+        empty = sorted(service for service, found in self.replica_urls.items() if not found)
+        if empty:
+            raise ValueError(f"no URL for {', '.join(empty)}")
+        # The first replica's URL: what a caller that knows one URL per service reads.
+        self.urls = {service: found[0] for service, found in self.replica_urls.items()}
+        self._next_url: dict[str, Iterator[str]] = {
+            service: itertools.cycle(found) for service, found in self.replica_urls.items()
+        }
         # ``transport`` lets a test answer in-process (httpx.MockTransport) instead of over TCP.
         self._http = httpx.AsyncClient(timeout=timeout, transport=transport)
 
@@ -68,8 +99,12 @@ class CheckoutClient:
     async def aclose(self) -> None:
         await self._http.aclose()
 
+    def base_url(self, service: str) -> str:
+        """The base URL of ``service``'s replica that gets the next request (round robin)."""
+        return next(self._next_url[service])
+
     async def _request(self, method: str, service: str, path: str, **kwargs: Any) -> httpx.Response:
-        response = await self._http.request(method, self.urls[service] + path, **kwargs)
+        response = await self._http.request(method, self.base_url(service) + path, **kwargs)
         if response.is_error:
             raise CheckoutError(
                 f"{method} {service} {path} answered {response.status_code}: {response.text}"
@@ -163,7 +198,7 @@ class CheckoutClient:
 
     async def payment(self, order_id: str) -> dict[str, Any] | None:
         """``GET /payments/{order_id}`` on payments; ``None`` when the order has no payment."""
-        response = await self._http.get(f"{self.urls['payments']}/payments/{order_id}")
+        response = await self._http.get(f"{self.base_url('payments')}/payments/{order_id}")
         if response.status_code == 404:
             return None
         if response.is_error:

@@ -12,7 +12,7 @@ import asyncio
 import shutil
 import tempfile
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,7 +26,13 @@ from mkservice.stack.process import StackError
 from mkservice.stack.render import print_services
 from mkservice.stack.signals import stop_signals_interrupt
 from mkservice.stack.supervisor import Supervisor
-from mkservice_lab.client import TERMINAL_STATUSES, CheckoutClient, CheckoutError, Order
+from mkservice_lab.client import (
+    TERMINAL_STATUSES,
+    CheckoutClient,
+    CheckoutError,
+    Order,
+    replica_urls,
+)
 from mkservice_lab.render import records_table, short_id, status_text, timeline_table
 
 STEP_TIMEOUT_S = 3
@@ -71,7 +77,9 @@ def _progress(status: Status, labels: Mapping[str, str]) -> Any:
 
 
 async def play(
-    console: Console, urls: Mapping[str, str], transport: httpx.AsyncBaseTransport | None = None
+    console: Console,
+    urls: Mapping[str, str | Sequence[str]],
+    transport: httpx.AsyncBaseTransport | None = None,
 ) -> bool:
     """Place the orders, wait for their sagas, print what happened; whether all came out right."""
     async with CheckoutClient(urls, transport=transport) as client:
@@ -178,7 +186,7 @@ def run_demo(console: Console, repo: Path, *, keep: bool = False) -> int:
             console.print(f"The stack is ready ({time.monotonic() - begun:.1f}s).")
             print_services(console, supervisor)
             try:
-                ok = asyncio.run(play(console, supervisor.urls))
+                ok = asyncio.run(play(console, replica_urls(supervisor)))
             finally:
                 with console.status("Stopping the services, then nats-server..."):
                     supervisor.stop()

@@ -68,3 +68,30 @@ async def test_a_server_that_is_gone_counts_as_errors_not_a_crash() -> None:
     assert report.sent == 5
     assert report.ok == 0
     assert sum(report.errors.values()) == 5
+
+
+async def test_the_load_goes_to_every_replica_in_turn(orders_url: str) -> None:
+    counts = {"second": 0}
+
+    async def place(request: web.Request) -> web.Response:
+        counts["second"] += 1
+        return web.json_response({}, status=202)
+
+    app = web.Application()
+    app.router.add_post("/orders", place)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    second = f"http://127.0.0.1:{runner.addresses[0][1]}/orders"
+    try:
+        # The first replica refuses odd bodies; all bodies are even, so every answer is a 202.
+        spec = LoadSpec(
+            url=orders_url, urls=[orders_url, second], bodies=[{"n": 0}], duration_s=1.0, rate=20.0
+        )
+        report = await generate(spec)
+    finally:
+        await runner.cleanup()
+
+    assert report.sent == 20 and report.ok == 20
+    assert counts["second"] == 10

@@ -72,6 +72,7 @@ async def run_step(
     """Post orders at ``rate`` per second for ``seconds``; wait for their sagas; measure."""
     spec = LoadSpec(
         url=rig.urls["orders"] + "/orders",
+        urls=[url + "/orders" for url in rig.urls_of("orders")],
         bodies=order_bodies(tag),
         mode="open",
         rate=rate,

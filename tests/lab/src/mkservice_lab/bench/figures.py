@@ -15,6 +15,7 @@ from mkservice_lab.bench.stats import Summary, rounded
 if TYPE_CHECKING:
     from mkservice_lab.bench.checkout import CheckoutResult
     from mkservice_lab.bench.runner import Run
+    from mkservice_lab.bench.scaleout import Shape
 
 UrlFor = Callable[[str], str]
 
@@ -65,16 +66,24 @@ def floor_figures(run: Run, url_for: UrlFor) -> dict[str, Any]:
     }
 
 
-def checkout_figures(run: Run, url_for: UrlFor | None) -> dict[str, Any]:
-    """Start the stack, seed it, ramp the load, measure at half load; stop the stack."""
+def checkout_figures(
+    run: Run, url_for: UrlFor | None, shape: Shape | None = None
+) -> dict[str, Any]:
+    """Start the stack (of ``shape``: one replica on one nats-server unless given), seed it,
+    ramp the load, measure at half load; stop the stack."""
     from mkservice_lab.bench.checkout import run_checkout
     from mkservice_lab.bench.rig import CHECKOUT_SERVICES, checkout_rig, seed
 
-    run_dir = run.out / "stack"
+    run_dir = run.out / ("stack" if shape is None else "stack-scaled-out")
     shutil.rmtree(run_dir, ignore_errors=True)
+    # Fresh databases per stack: the scaled-out run must not start on the baseline's sagas.
     urls = {name: url_for(name) for name in CHECKOUT_SERVICES} if url_for else None
-    run.say(f"starting nats-server and {', '.join(CHECKOUT_SERVICES)} (logs in {run_dir})")
-    with checkout_rig(run.repo, run_dir, database_urls=urls) as rig:
+    how = "" if shape is None else f" ({shape.describe()})"
+    run.say(f"starting nats-server and {', '.join(CHECKOUT_SERVICES)}{how} (logs in {run_dir})")
+    replicas, nodes = (1, 1) if shape is None else (shape.replicas, shape.nats_cluster)
+    with checkout_rig(
+        run.repo, run_dir, database_urls=urls, replicas=replicas, nats_cluster=nodes
+    ) as rig:
         asyncio.run(seed(rig))
         result = asyncio.run(run_checkout(rig, run.plan.checkout, run.say))
     return summarize_checkout(result)

@@ -46,6 +46,13 @@ class LoadSpec:
     warmup_s: float = 0.0  # closed mode: responses in the first seconds are not counted
     timeout_s: float = 10.0
     max_connections: int = 256
+    # Every replica's URL when the service runs several: requests go to each in turn (round
+    # robin, as a load balancer would); empty means every request goes to ``url``.
+    urls: list[str] = field(default_factory=list)
+
+    def url_of(self, index: int) -> str:
+        """Where the ``index``-th request goes."""
+        return self.urls[index % len(self.urls)] if self.urls else self.url
 
 
 @dataclass
@@ -76,9 +83,10 @@ class _Recorder:
 
     async def send(self, client: aiohttp.ClientSession, spec: LoadSpec, started: float) -> None:
         body = spec.bodies[self.sent % len(spec.bodies)]
+        url = spec.url_of(self.sent)
         self.sent += 1
         try:
-            async with client.post(spec.url, json=body) as response:
+            async with client.post(url, json=body) as response:
                 await response.read()
                 status = response.status
         except (aiohttp.ClientError, TimeoutError) as error:

@@ -10,6 +10,7 @@ from rich.table import Table
 from rich.text import Text
 
 from mkservice_lab.bench.results import TARGETS
+from mkservice_lab.bench.scaleout import comparison_table
 
 # (key, label, unit), in the order printed; a section starts where the label is None, its unit
 # then naming the part of the run that measures it.
@@ -87,6 +88,10 @@ def results_table(results: Mapping[str, Any]) -> Group:
         f"written {results.get('timestamp')}",
         style="dim",
     )
-    shown: list[Any] = [figures, targets, caption]
+    shown: list[Any] = [figures, targets]
+    comparison = comparison_table(results)
+    if comparison is not None:
+        shown.append(comparison)
+    shown.append(caption)
     shown += [Text(f"gap: {line}", style="yellow") for line in gaps]
     return Group(*shown)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from mkservice.stack import Supervisor, discover_services
 from mkservice_lab.bench.cpu import process_cpu_seconds
-from mkservice_lab.client import CheckoutClient
+from mkservice_lab.client import CheckoutClient, replica_urls
 
 CHECKOUT_SERVICES = ("inventory", "orders", "payments")
 # A few skus with stock no run can exhaust: orders must be confirmed, never out of stock.
@@ -31,19 +31,34 @@ class Rig:
     def urls(self) -> dict[str, str]:
         return self.supervisor.urls
 
+    def urls_of(self, service: str) -> list[str]:
+        """Every replica's URL of ``service`` (one unless the stack runs replicas)."""
+        return self.supervisor.urls_of(service)
+
     @property
     def nats_url(self) -> str:
         """The operator's URL: the bench reads every service's stream."""
         return self.supervisor.operator_nats_url
 
     def cpu_seconds(self, *, with_broker: bool = False) -> dict[str, float]:
-        """CPU time (user + system, every thread) each service process has used so far, and
-        nats-server's with ``with_broker``; empty where ``/proc`` is not available."""
-        pids = {name: process.pid for name, process in self.supervisor.services.items()}
-        if with_broker and self.supervisor.nats is not None:
-            pids["nats-server"] = self.supervisor.nats.pid
-        used = {name: process_cpu_seconds(pid) for name, pid in pids.items()}
-        return {name: seconds for name, seconds in used.items() if seconds is not None}
+        """CPU time (user + system, every thread) each service has used so far, summed over its
+        replicas, and nats-server's (every node's) with ``with_broker``; empty where ``/proc``
+        is not available."""
+        pids = {
+            name: [process.pid for process in replicas]
+            for name, replicas in self.supervisor.replicas.items()
+        }
+        if with_broker:
+            cluster, single = self.supervisor.nats_cluster, self.supervisor.nats
+            nodes = cluster.nodes if cluster is not None else [single] if single else []
+            pids["nats-server"] = [node.pid for node in nodes]
+        used: dict[str, float] = {}
+        for name, ids in pids.items():
+            seconds = [process_cpu_seconds(pid) for pid in ids]
+            # A replica not running (or no /proc) would make the sum a lie: leave it out.
+            if seconds and None not in seconds:
+                used[name] = sum(s for s in seconds if s is not None)
+        return used
 
     @property
     def streams(self) -> dict[str, str]:
@@ -61,16 +76,20 @@ def checkout_rig(
     database_urls: Mapping[str, str] | None = None,
     python: str | None = None,
     stop_grace: float = 10.0,
+    replicas: int = 1,
+    nats_cluster: int = 1,
 ) -> Iterator[Rig]:
     """Start the stack (SQLite files in ``run_dir`` unless given URLs); stop it on leaving.
 
     ``python`` replaces the interpreter the services run with (the profiler wraps it, and gives
-    the services a longer ``stop_grace`` to write their profiles).
+    the services a longer ``stop_grace`` to write their profiles). ``replicas`` processes of each
+    service (PostgreSQL only) and ``nats_cluster`` nats-server nodes give the scaled-out shape.
     """
     specs = discover_services(repo, only=list(CHECKOUT_SERVICES))
     supervisor = Supervisor(
         specs, run_dir, database_urls=database_urls, cwd=repo, python=python,
-        prefer_registered_ports=False, stop_grace=stop_grace,
+        prefer_registered_ports=False, stop_grace=stop_grace, replicas=replicas,
+        nats_cluster=nats_cluster,
     )  # fmt: skip
     with supervisor:
         urls = {spec.name: supervisor.database_url(spec) for spec in specs}
@@ -85,7 +104,7 @@ def _async_url(url: str) -> str:
 
 async def seed(rig: Rig) -> None:
     """Create the bench's products through inventory's API (``POST /products``)."""
-    async with CheckoutClient(rig.urls) as client:
+    async with CheckoutClient(replica_urls(rig.supervisor)) as client:
         for sku in SKUS:
             await client.create_product(sku, STOCK, price_cents=PRICE_CENTS)
 

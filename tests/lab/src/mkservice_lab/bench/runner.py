@@ -24,6 +24,7 @@ from mkservice_lab.bench.floors import FloorSettings
 from mkservice_lab.bench.jetstream import JetStreamSettings
 from mkservice_lab.bench.report import results_table
 from mkservice_lab.bench.results import RESULTS_FILE, derive, write_results
+from mkservice_lab.bench.scaleout import Shape, ratios, scaled_out_figures
 
 UrlFor = Callable[[str], str]
 
@@ -107,8 +108,14 @@ def databases(mode: str, folder: Path) -> Iterator[UrlFor | None]:
         sandbox.close()
 
 
-def run_bench(repo: Path, console: Console, *, quick: bool, parts: tuple[str, ...]) -> int:
-    """Measure, print the table, write ``.bench/results.json``; 0 unless a part failed."""
+def run_bench(
+    repo: Path, console: Console, *, quick: bool, parts: tuple[str, ...], shape: Shape | None = None
+) -> int:
+    """Measure, print the table, write ``.bench/results.json``; 0 unless a part failed.
+
+    With a scaled-out ``shape`` the checkout runs twice, on one replica and one nats-server and
+    then on that shape, and the results compare them (see :mod:`mkservice_lab.bench.scaleout`).
+    """
     from chassis.testing import selected_db_mode
 
     run = Run(repo, console, QUICK if quick else FULL, selected_db_mode())
@@ -125,6 +132,16 @@ def run_bench(repo: Path, console: Console, *, quick: bool, parts: tuple[str, ..
             run.part("floors", lambda: floor_figures(run, local))
         if "checkout" in parts:
             run.part("checkout", lambda: checkout_figures(run, url_for))
+            if shape is not None and shape.scaled_out:
+                scaled = shape  # a name the closure below keeps narrowed
+
+                def scaled_out() -> dict[str, Any]:
+                    figures = checkout_figures(run, url_for, scaled)
+                    return {"scaled_out": scaled_out_figures(scaled, figures)}
+
+                run.part(f"checkout, {shape.describe()}", scaled_out)
+                if "scaled_out" in run.figures:
+                    run.figures["scaled_out_ratio"] = ratios(run.figures, run.figures["scaled_out"])
     if "generator" in parts:
         run.part("generator", lambda: _generator(run))
     run.figures["load_average"] = {"before": load_before, "after": round(os.getloadavg()[0], 2)}

@@ -22,8 +22,10 @@ async def stored_times(
     nats_url: str, streams: Mapping[str, str], since: datetime, *, batch: int = 500
 ) -> dict[str, datetime]:
     """Envelope id -> time stored, for messages stored at or after ``since`` in ``streams``
-    (stream name -> its subjects, e.g. ``{"INVENTORY": "inventory.>"}``)."""
-    connection = await nats.connect(nats_url)
+    (stream name -> its subjects, e.g. ``{"INVENTORY": "inventory.>"}``). ``nats_url`` may list
+    every node of a cluster, comma-separated."""
+    servers = [server.strip() for server in nats_url.split(",") if server.strip()]
+    connection = await nats.connect(servers=servers)
     found: dict[str, datetime] = {}
     try:
         js = connection.jetstream()

@@ -9,9 +9,11 @@ database and role per service (``PostgresSandbox``) in Postgres mode.
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 import subprocess
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -60,6 +62,17 @@ class Cluster:
 
     def url(self, service: str) -> str:
         return self.supervisor.url(service)
+
+    def round_robin(self, service: str) -> Callable[[], str]:
+        """A function giving the URL of ``service``'s next replica at each call, as a load
+        balancer would; the replicas are asked each time, since a restart may move a port."""
+        turns = itertools.count()
+
+        def next_url() -> str:
+            urls = self.supervisor.urls_of(service)
+            return urls[next(turns) % len(urls)]
+
+        return next_url
 
     def database_url(self, service: str) -> str:
         spec = next(spec for spec in self.specs if spec.name == service)
@@ -125,5 +138,6 @@ def build_cluster(
     supervisor = Supervisor(
         specs, run_dir, nats_url=nats.url, database_urls=urls, env=env,
         prefer_registered_ports=False, ready_timeout=120, stop_grace=10, cwd=repo,
+        replicas=config.replicas,
     )  # fmt: skip
     return Cluster(config, specs, run_dir, nats, credentials, supervisor, urls, sandbox)

@@ -39,6 +39,8 @@ class ChaosConfig:
     give_up_s: float = 900.0
     postgres: bool = False
     postgres_restart: bool = False
+    # Processes of each service (PostgreSQL only); a fault kills the first, the others serve on.
+    replicas: int = 1
     run_dir: Path = Path(".chaos")
     keep_run: bool = False
 

@@ -49,7 +49,8 @@ def run_chaos(config: ChaosConfig, repo: Path, echo: Echo = print) -> int:
         cluster.stop()
     report["run"].update(
         seed=config.seed, db_mode=config.db_mode, sagas_planned=config.sagas,
-        fault_episodes_planned=config.fault_episodes, duration_s=time.monotonic() - begun,
+        fault_episodes_planned=config.fault_episodes, replicas=config.replicas,
+        duration_s=time.monotonic() - begun,
         run_dir=str(run_dir), finished_at=datetime.now(UTC).isoformat(timespec="seconds"),
     )  # fmt: skip
     report["crash_points"] = crash_points
@@ -93,7 +94,7 @@ async def _run(cluster: Cluster, scenario: Scenario, echo: Echo) -> dict[str, An
     messages = MessageFaults(cluster.nats.url, *cluster.operator, pacer, faults, config.seed)
     await messages.start()
     load = LoadDriver(
-        scenario.orders, lambda: cluster.url("orders"), databases, pacer,
+        scenario.orders, cluster.round_robin("orders"), databases, pacer,
         seed=config.seed, clients=config.clients, max_pending=config.max_pending,
         give_up_s=config.give_up_s,
     )  # fmt: skip

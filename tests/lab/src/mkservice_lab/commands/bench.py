@@ -51,21 +51,58 @@ def bench(
             "--seconds", min=1, help="With --profile or --steady: how long (default 20 / 10)."
         ),
     ] = None,
+    replicas: Annotated[
+        int,
+        typer.Option(
+            "--replicas",
+            min=1,
+            help="Also run the checkout with N processes of each service (PostgreSQL only: "
+            "MKSERVICE_TEST_DB=postgres) and compare it with one replica, in the same run.",
+        ),
+    ] = 1,
+    nats_cluster: Annotated[
+        int,
+        typer.Option(
+            "--nats-cluster",
+            min=1,
+            metavar="NODES",
+            help="Also run the checkout on NODES nats-server nodes (streams of NODES replicas) "
+            "and compare it with one server, in the same run.",
+        ),
+    ] = 1,
 ) -> None:
     """Measure the floors (bare insert, JetStream), the checkout (sustained sagas/s, saga
     latency at half load, outbox and consumer lag) and the generator, in one run.
 
     Prints a table with the ratios and the targets, and writes .bench/results.json. The mode is
     SQLite unless MKSERVICE_TEST_DB=postgres. Exits 1 if a part could not be measured.
+
+    With --replicas N or --nats-cluster NODES the checkout also runs on that shape, and the
+    table compares it with one replica on one server. Exits 2 (nothing run) for --replicas on
+    SQLite.
     """
     # Imported here so that `mkservice --help` does not load rich, httpx and the chassis.
+    from chassis.testing import selected_db_mode
     from rich.console import Console
+
+    from mkservice_lab.bench.scaleout import Shape, refusal
 
     repo = workspace_root()
     console = Console()
     rates = rate or []
+    shape = Shape(replicas, nats_cluster)
     if profile and steady:
         raise typer.BadParameter("choose one of --profile and --steady", param_hint="--steady")
+    if shape.scaled_out and (profile or steady):
+        raise typer.BadParameter(
+            "--replicas and --nats-cluster apply to the checkout part of the bench, not to "
+            "--profile or --steady",
+            param_hint="--replicas",
+        )
+    refused = refusal(shape, selected_db_mode())
+    if refused is not None:
+        typer.echo(refused, err=True)
+        raise typer.Exit(2)
     if profile:
         from mkservice_lab.bench.profiling import run_profile
 
@@ -83,4 +120,4 @@ def bench(
     from mkservice_lab.bench.runner import run_bench
 
     parts = tuple(part for part in PARTS if not only or part in only)
-    raise typer.Exit(run_bench(repo, console, quick=quick, parts=parts))
+    raise typer.Exit(run_bench(repo, console, quick=quick, parts=parts, shape=shape))

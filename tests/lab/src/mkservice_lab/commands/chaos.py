@@ -33,6 +33,24 @@ def chaos(
     keep: Annotated[
         bool, typer.Option("--keep", help="Keep the run folder (logs, databases) after success.")
     ] = False,
+    replicas: Annotated[
+        int,
+        typer.Option(
+            "--replicas",
+            min=1,
+            help="Run N processes of each service (Postgres mode); orders are spread over them "
+            "and a fault kills one while the others keep serving.",
+        ),
+    ] = 1,
+    nats_cluster: Annotated[
+        int,
+        typer.Option(
+            "--nats-cluster",
+            min=1,
+            metavar="NODES",
+            help="nats-server nodes; only 1 for now (the NATS faults stop the one server).",
+        ),
+    ] = 1,
 ) -> None:
     """Run the checkout under faults and check that it keeps its promises.
 
@@ -53,8 +71,24 @@ def chaos(
     if postgres_restart and not postgres:
         typer.echo("--postgres-restart needs Postgres mode (MKSERVICE_TEST_DB=postgres)", err=True)
         raise typer.Exit(2)
+    if replicas > 1 and not postgres:
+        typer.echo(
+            "SQLite is one process per service: --replicas needs Postgres mode "
+            "(MKSERVICE_TEST_DB=postgres).",
+            err=True,
+        )
+        raise typer.Exit(2)
+    if nats_cluster > 1:
+        # Its NATS faults stop and start the one server it runs; a cluster needs node faults.
+        typer.echo(
+            "The fault suite runs one nats-server for now: --nats-cluster above 1 is not "
+            "supported yet.",
+            err=True,
+        )
+        raise typer.Exit(2)
     overrides: dict[str, object] = {"seed": seed, "postgres": postgres, "keep_run": keep}
     overrides["postgres_restart"] = postgres_restart
+    overrides["replicas"] = replicas
     if sagas is not None:
         overrides["sagas"] = sagas
     if faults is not None:
