@@ -92,7 +92,7 @@ async def test_each_service_is_its_own_nats_user_kept_to_its_declared_subjects(
 def test_writes_each_service_log_to_the_run_folder(stack: Supervisor) -> None:
     for name, process in stack.services.items():
         assert process.log_file == stack.run_dir / "logs" / f"{name}.log"
-        assert f"python -m {name} serve --migrate" in process.log_file.read_text()
+        assert f"python -m {process.spec.package} serve --migrate" in process.log_file.read_text()
     assert (stack.run_dir / "logs" / "nats-server.log").is_file()
 
 

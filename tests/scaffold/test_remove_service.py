@@ -169,16 +169,17 @@ def test_an_interruption_undoes_everything(repo: Path, tmp_path: Path, sig: int)
 
 @pytest.fixture(scope="module")
 def without_the_checkout(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A copy after ``mkservice remove orders inventory payments``, then ``mkservice new
-    zz-parcels`` (not installed: its processes get its src/ on PYTHONPATH)."""
+    """A copy after ``mkservice remove`` of the reference services and whatever other services
+    the workspace has (a team's own), then ``mkservice new zz-parcels`` (not installed: its
+    processes get its src/ on PYTHONPATH)."""
     repo = copy_repo(tmp_path_factory.mktemp("without-the-checkout") / "repo")
-    removed = mkservice(repo, "remove", *CHECKOUT, "--no-sync")
+    removed = mkservice(repo, "remove", *ALL, "--no-sync")
     assert removed.returncode == 0, removed.stderr
     return repo
 
 
 @with_the_checkout
-def test_removing_the_checkout_leaves_no_trace_of_it(without_the_checkout: Path) -> None:
+def test_removing_every_service_leaves_no_trace_of_them(without_the_checkout: Path) -> None:
     repo = without_the_checkout
 
     assert [p.name for p in (repo / "services").iterdir()] == []
@@ -187,7 +188,7 @@ def test_removing_the_checkout_leaves_no_trace_of_it(without_the_checkout: Path)
     assert compose["services"]["postgres"]["volumes"] == ["postgres-data:/var/lib/postgresql/data"]
     assert "user:" not in compose["configs"]["nats-users"]["content"]
     lock = tomllib.loads((repo / "uv.lock").read_text())
-    assert not set(CHECKOUT) & set(lock["manifest"]["members"])
+    assert not set(ALL) & set(lock["manifest"]["members"])
     assert mkservice_json(repo, "list") == {"services": [], "warnings": []}
 
 
