@@ -15,6 +15,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from collections.abc import Sequence
@@ -24,12 +25,34 @@ from typing import Any
 
 from chassis.processes import spawn
 
+_handed_out: set[int] = set()
+_handed_out_lock = threading.Lock()
+
 
 def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+    """A TCP port on 127.0.0.1 that nothing listens on right now, and that this process has not
+    handed out before.
+
+    Why remember them: between the probe closing and a server binding, the kernel may offer the
+    same port again (seen about once in a thousand clusters of nine ports). Another process can
+    still take it in that window; :class:`NatsServer` and :class:`NatsCluster` then start again
+    on fresh ports (:class:`PortTaken`).
+    """
+    with _handed_out_lock:
+        while True:
+            with socket.socket() as probe:
+                probe.bind(("127.0.0.1", 0))
+                port = int(probe.getsockname()[1])
+            if port not in _handed_out:
+                _handed_out.add(port)
+                return port
+
+
+class PortTaken(RuntimeError):
+    """nats-server exited because a port it was given was bound by someone else first."""
+
+
+PORT_ATTEMPTS = 3
 
 
 def nats_server_binary() -> str:
@@ -80,6 +103,7 @@ class NatsServer:
         cluster: ClusterRoutes | None = None,
     ) -> None:
         self.store_dir = store_dir
+        self.ports_chosen_here = port is None
         self.port = port or free_port()
         self.monitor_port = free_port()
         self.config_file = config_file
@@ -87,6 +111,8 @@ class NatsServer:
         self.server_name = server_name
         self.cluster = cluster
         self._process: subprocess.Popen[bytes] | None = None
+        self._log_offset = 0
+        self._has_run = False
 
     @property
     def url(self) -> str:
@@ -102,10 +128,21 @@ class NatsServer:
         return self._process is not None and self._process.poll() is None
 
     def start(self, timeout: float = 15.0) -> NatsServer:
-        """Start the server and wait until JetStream answers its health check."""
-        self.launch()
-        self.wait_healthy(timeout)
-        return self
+        """Start the server and wait until JetStream answers its health check.
+
+        A first start whose free ports were taken in the meantime tries fresh ones; a restart
+        keeps its ports, as a real server's address does.
+        """
+        for attempt in range(PORT_ATTEMPTS):
+            self.launch()
+            try:
+                self.wait_healthy(timeout)
+                return self
+            except PortTaken:
+                if self._has_run or not self.ports_chosen_here or attempt == PORT_ATTEMPTS - 1:
+                    raise
+                self.port, self.monitor_port = free_port(), free_port()
+        raise AssertionError("unreachable")
 
     def launch(self) -> None:
         """Start the process without waiting: a cluster starts every node before any of them
@@ -132,6 +169,7 @@ class NatsServer:
         if self.config_file is not None:
             command += ["-c", str(self.config_file)]
         log = open(self.log_file, "ab")  # noqa: SIM115 - the child process owns it
+        self._log_offset = log.tell()
         # spawn: the server dies with this process, whatever thread started it (no orphan
         # server holding its port).
         self._process = spawn(command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
@@ -142,11 +180,23 @@ class NatsServer:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self._process is not None and self._process.poll() is not None:
+                self._process = None
+                if "address already in use" in self._log_since_launch():
+                    raise PortTaken(f"nats-server found a port taken; see {self.log_file}")
                 raise RuntimeError(f"nats-server exited; see {self.log_file}")
             if self.monitor("/healthz?js-enabled-only=true") is not None:
+                self._has_run = True
                 return
             time.sleep(0.05)
         raise TimeoutError(f"nats-server not healthy after {timeout}s; see {self.log_file}")
+
+    def _log_since_launch(self) -> str:
+        try:
+            with open(self.log_file, "rb") as log:
+                log.seek(self._log_offset)
+                return log.read().decode(errors="replace")
+        except OSError:
+            return ""
 
     def monitor(self, path: str) -> dict[str, Any] | None:
         """The JSON a monitoring endpoint (``/jsz``, ``/routez``, ...) answers, or None while the
@@ -193,20 +243,43 @@ class NatsCluster:
     killed node rejoins as itself and catches up from its peers.
     """
 
-    def __init__(self, store_dir: Path, size: int = 3, *, name: str = "mkservice") -> None:
-        route_ports = [free_port() for _ in range(size)]
-        self.nodes = [
+    def __init__(
+        self,
+        store_dir: Path,
+        size: int = 3,
+        *,
+        name: str = "mkservice",
+        config_file: Path | None = None,
+        logs_dir: Path | None = None,
+    ) -> None:
+        self.store_dir = store_dir
+        self.size = size
+        self.name = name
+        self.config_file = config_file  # the same users on every node
+        self.logs_dir = logs_dir
+        self.nodes = self._nodes_on_fresh_ports()
+        self._has_run = False
+
+    def _nodes_on_fresh_ports(self) -> list[NatsServer]:
+        route_ports = [free_port() for _ in range(self.size)]
+        return [
             NatsServer(
-                store_dir / f"n{index}",
+                self.store_dir / f"n{index}",
                 server_name=f"n{index}",
+                config_file=self.config_file,
+                log_file=self.log_file_of(index),
                 cluster=ClusterRoutes(
-                    name,
+                    self.name,
                     port,
                     [f"nats://127.0.0.1:{other}" for other in route_ports if other != port],
                 ),
             )
             for index, port in enumerate(route_ports)
         ]
+
+    def log_file_of(self, index: int) -> Path | None:
+        """Node ``index``'s log: ``nats-n<index>.log`` in ``logs_dir``, else in its store."""
+        return self.logs_dir / f"nats-n{index}.log" if self.logs_dir is not None else None
 
     @property
     def urls(self) -> str:
@@ -215,14 +288,30 @@ class NatsCluster:
 
     def start(self, timeout: float = 30.0) -> NatsCluster:
         """Start every node and wait until JetStream has a meta leader all of them agree on,
-        the point from which streams can be created."""
+        the point from which streams can be created.
+
+        On a first start, a port taken by someone else in the meantime means every node starts
+        again on fresh ports (a route port is written into the other nodes' flags).
+        """
+        for attempt in range(PORT_ATTEMPTS):
+            try:
+                self._start_every_node(timeout)
+                self._has_run = True
+                return self
+            except PortTaken:
+                if self._has_run or attempt == PORT_ATTEMPTS - 1:
+                    raise
+                self.kill()
+                self.nodes = self._nodes_on_fresh_ports()
+        raise AssertionError("unreachable")
+
+    def _start_every_node(self, timeout: float) -> None:
         for node in self.nodes:
             node.launch()
         deadline = time.monotonic() + timeout
         for node in self.nodes:
             node.wait_healthy(max(deadline - time.monotonic(), 0.1))
         self._wait_for_meta_leader(self.nodes, deadline)
-        return self
 
     def stop_node(self, index: int) -> None:
         """Stop one node gracefully (SIGTERM), as a rolling restart would."""

@@ -331,17 +331,17 @@ class Supervisor:
             ) from None
 
     def _start_nats_cluster(self) -> None:
-        logs = [self.logs_dir / f"nats-n{index}.log" for index in range(self.nats_cluster_size)]
-        since = [log_size(log) for log in logs]
         if self.nats_cluster is None:
             self.logs_dir.mkdir(parents=True, exist_ok=True)
             config = self.run_dir / "nats.conf"
             self.nats_credentials = write_config(config, grants_for(self.specs))
-            self.nats_cluster = NatsCluster(self.run_dir / "nats", self.nats_cluster_size)
             # The same users on every node: a client that fails over logs in as itself.
-            for node, log_file in zip(self.nats_cluster.nodes, logs, strict=True):
-                node.config_file = config
-                node.log_file = log_file
+            self.nats_cluster = NatsCluster(
+                self.run_dir / "nats", self.nats_cluster_size,
+                config_file=config, logs_dir=self.logs_dir,
+            )  # fmt: skip
+        logs = [self.logs_dir / f"nats-n{index}.log" for index in range(self.nats_cluster_size)]
+        since = [log_size(log) for log in logs]
         try:
             self.nats_cluster.start()
         except (RuntimeError, TimeoutError) as error:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from chassis import faults
-from chassis.embedded_nats import NatsServer
+from chassis.embedded_nats import NatsServer, free_port
 from chassis.testing import PostgresSandbox
 
 from mkservice.stack import ServiceSpec, Supervisor
@@ -125,8 +125,9 @@ def build_cluster(
     run_dir.mkdir(parents=True, exist_ok=True)
     (run_dir / "logs").mkdir(exist_ok=True)
     credentials = write_config(run_dir / "nats.conf", grants_for(specs))
+    # Its port is fixed here: the services are told it before the server starts.
     nats = NatsServer(
-        run_dir / "nats", config_file=run_dir / "nats.conf",
+        run_dir / "nats", port=free_port(), config_file=run_dir / "nats.conf",
         log_file=run_dir / "logs" / "nats-server.log",
     )  # fmt: skip
     sandbox = PostgresSandbox() if config.postgres else None
