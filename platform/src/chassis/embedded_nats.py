@@ -181,9 +181,12 @@ class NatsServer:
         while time.monotonic() < deadline:
             if self._process is not None and self._process.poll() is not None:
                 self._process = None
-                if "address already in use" in self._log_since_launch():
+                said = self._log_since_launch()
+                if "address already in use" in said:
                     raise PortTaken(f"nats-server found a port taken; see {self.log_file}")
-                raise RuntimeError(f"nats-server exited; see {self.log_file}")
+                last_lines = "\n".join(said.strip().splitlines()[-5:])
+                # The log's last lines in the error: a CI run that fails here leaves no log.
+                raise RuntimeError(f"nats-server exited; see {self.log_file}:\n{last_lines}")
             if self.monitor("/healthz?js-enabled-only=true") is not None:
                 self._has_run = True
                 return
