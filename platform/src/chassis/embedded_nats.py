@@ -331,6 +331,18 @@ class NatsCluster:
         node.start(timeout)
         self._wait_for_meta_leader([node], deadline)
 
+    def wait_caught_up(self, index: int, timeout: float = 60.0) -> None:
+        """Wait until node ``index`` reports itself healthy (``/healthz``: its streams and
+        consumers are current with their peers), as an operator does before restarting the next
+        node of a rolling restart, so that no stream is left without a quorum."""
+        node = self.nodes[index]
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if node.monitor("/healthz") is not None:
+                return
+            time.sleep(0.1)
+        raise TimeoutError(f"NATS node {node.server_name} not current after {timeout}s")
+
     def meta_leader(self) -> int | None:
         """The index of the node leading JetStream's meta group, if the running nodes agree."""
         leaders = set()

@@ -197,11 +197,15 @@ class Supervisor:
         """Every replica of every service."""
         return [process for replicas in self.replicas.values() for process in replicas]
 
-    def service(self, name: str) -> ServiceProcess:
+    def service(self, name: str, replica: int = 1) -> ServiceProcess:
+        """Replica ``replica`` (1, 2, ...) of service ``name``."""
         try:
-            return self.services[name]
+            replicas = self.replicas.get(name) or [self.services[name]]
         except KeyError:
             raise StackError(f"no service {name!r} in this stack") from None
+        if not 1 <= replica <= len(replicas):
+            raise StackError(f"{name} has {len(replicas)} replicas; there is no replica {replica}")
+        return replicas[replica - 1]
 
     def database_url(self, spec: ServiceSpec) -> str:
         given = self.database_urls.get(spec.name)
@@ -400,23 +404,23 @@ class Supervisor:
             attempts += 1
             process.start()
 
-    def start_service(self, name: str) -> None:
-        """Start a stopped service again (same port and database) and wait until it is ready."""
-        process = self.service(name)
+    def start_service(self, name: str, replica: int = 1) -> None:
+        """Start a stopped replica again (same port and database) and wait until it is ready."""
+        process = self.service(name, replica)
         process.start()
         self._wait_ready(process)
 
-    def stop_service(self, name: str, grace: float | None = None) -> None:
-        """Stop one service gracefully (SIGTERM, then SIGKILL after the grace period)."""
-        self.service(name).stop(self.stop_grace if grace is None else grace)
+    def stop_service(self, name: str, grace: float | None = None, replica: int = 1) -> None:
+        """Stop one replica gracefully (SIGTERM, then SIGKILL after the grace period)."""
+        self.service(name, replica).stop(self.stop_grace if grace is None else grace)
 
-    def kill_service(self, name: str) -> None:
-        """Kill one service at once (SIGKILL), as a crash would."""
-        self.service(name).kill()
+    def kill_service(self, name: str, replica: int = 1) -> None:
+        """Kill one replica at once (SIGKILL), as a crash would."""
+        self.service(name, replica).kill()
 
-    def restart_service(self, name: str) -> None:
-        self.stop_service(name)
-        self.start_service(name)
+    def restart_service(self, name: str, replica: int = 1) -> None:
+        self.stop_service(name, replica=replica)
+        self.start_service(name, replica)
 
     def ensure_running(self) -> None:
         """Start again any service that was stopped, killed or has crashed."""

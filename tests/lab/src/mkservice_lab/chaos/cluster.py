@@ -3,8 +3,10 @@ processes on the stack's :class:`~mkservice.stack.Supervisor`, with the controls
 
 The fault suite runs nats-server itself (with the per-service users of
 :mod:`mkservice.stack.nats_auth`) and hands the supervisor its URL, so it can stop and start the
-broker while the services run. Databases are SQLite files in the run folder, or one PostgreSQL
-database and role per service (``PostgresSandbox``) in Postgres mode.
+broker while the services run. On a NATS cluster the supervisor starts the nodes, as
+``mkservice up --nats-cluster 3`` does, and the faults stop and kill them one at a time through
+it. Databases are SQLite files in the run folder, or one PostgreSQL database and role per
+service (``PostgresSandbox``) in Postgres mode.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from chassis import faults
-from chassis.embedded_nats import NatsServer, free_port
+from chassis.embedded_nats import NatsCluster, NatsServer, free_port
 from chassis.testing import PostgresSandbox
 
 from mkservice.stack import ServiceSpec, Supervisor
@@ -50,37 +52,51 @@ class Cluster:
     config: ChaosConfig
     specs: list[ServiceSpec]
     run_dir: Path
-    nats: NatsServer
-    credentials: NatsCredentials
+    nats: NatsServer | None  # the one server; None on a NATS cluster (the supervisor's)
+    credentials: NatsCredentials | None  # None on a NATS cluster: the supervisor makes them
     supervisor: Supervisor
     database_urls: dict[str, str] = field(default_factory=dict)
     sandbox: PostgresSandbox | None = None
 
     @property
+    def nats_cluster(self) -> NatsCluster | None:
+        return self.supervisor.nats_cluster
+
+    @property
+    def nats_url(self) -> str:
+        """Every NATS server's URL, comma-joined."""
+        return self.nats.url if self.nats is not None else self.supervisor.nats_url
+
+    @property
     def operator(self) -> tuple[str, str]:
-        return OPERATOR_USER, self.credentials.password(OPERATOR_USER)
+        credentials = self.credentials or self.supervisor.nats_credentials
+        assert credentials is not None, "NATS users are written when the stack starts"
+        return OPERATOR_USER, credentials.password(OPERATOR_USER)
 
     def url(self, service: str) -> str:
         return self.supervisor.url(service)
 
-    def round_robin(self, service: str) -> Callable[[], str]:
-        """A function giving the URL of ``service``'s next replica at each call, as a load
-        balancer would; the replicas are asked each time, since a restart may move a port."""
+    def round_robin(self, service: str) -> Callable[[], list[str]]:
+        """A function giving, at each call, every replica's URL in the order a load balancer
+        would try them for one request: the next replica in turn first, then the others (for
+        when the first refuses the connection). The replicas are asked each time, since a
+        restart may move a port."""
         turns = itertools.count()
 
-        def next_url() -> str:
+        def upstreams() -> list[str]:
             urls = self.supervisor.urls_of(service)
-            return urls[next(turns) % len(urls)]
+            first = next(turns) % len(urls)
+            return urls[first:] + urls[:first]
 
-        return next_url
+        return upstreams
 
     def database_url(self, service: str) -> str:
         spec = next(spec for spec in self.specs if spec.name == service)
         return self.supervisor.database_url(spec)
 
-    def arm(self, service: str, points: list[str]) -> None:
-        """Set (or, with no points, clear) the crash points the service's next start arms."""
-        process = self.supervisor.service(service)
+    def arm(self, service: str, points: list[str], replica: int = 1) -> None:
+        """Set (or, with no points, clear) the crash points a replica's next start arms."""
+        process = self.supervisor.service(service, replica)
         name = process.spec.env_name("crash_points")
         if points:
             process.env[name] = json.dumps(points)
@@ -88,14 +104,16 @@ class Cluster:
             process.env.pop(name, None)
 
     def start(self) -> None:
-        self.nats.start()
+        if self.nats is not None:
+            self.nats.start()
         self.supervisor.start()
 
     def stop(self) -> None:
         try:
-            self.supervisor.stop()
+            self.supervisor.stop()  # and the NATS cluster, when it started one
         finally:
-            self.nats.stop()
+            if self.nats is not None:
+                self.nats.stop()
             if self.sandbox is not None:
                 self.sandbox.close()
 
@@ -124,21 +142,20 @@ def build_cluster(
     """Prepare (not start) nats-server with per-service users and the supervised services."""
     run_dir.mkdir(parents=True, exist_ok=True)
     (run_dir / "logs").mkdir(exist_ok=True)
-    credentials = write_config(run_dir / "nats.conf", grants_for(specs))
-    # Its port is fixed here: the services are told it before the server starts.
-    nats = NatsServer(
-        run_dir / "nats", port=free_port(), config_file=run_dir / "nats.conf",
-        log_file=run_dir / "logs" / "nats-server.log",
-    )  # fmt: skip
+    nats, credentials, env = None, None, service_env(config)
+    if config.nats_nodes == 1:
+        credentials = write_config(run_dir / "nats.conf", grants_for(specs))
+        # Its port is fixed here: the services are told it before the server starts.
+        nats = NatsServer(
+            run_dir / "nats", port=free_port(), config_file=run_dir / "nats.conf",
+            log_file=run_dir / "logs" / "nats-server.log",
+        )  # fmt: skip
+        env |= credentials.service_env({spec.name: spec.env_prefix for spec in specs})
     sandbox = PostgresSandbox() if config.postgres else None
     urls = {spec.name: sandbox.database_url(spec.name) for spec in specs} if sandbox else {}
-    env = {
-        **service_env(config),
-        **credentials.service_env({spec.name: spec.env_prefix for spec in specs}),
-    }
     supervisor = Supervisor(
-        specs, run_dir, nats_url=nats.url, database_urls=urls, env=env,
+        specs, run_dir, nats_url=nats.url if nats else None, database_urls=urls, env=env,
         prefer_registered_ports=False, ready_timeout=120, stop_grace=10, cwd=repo,
-        replicas=config.replicas,
+        replicas=config.replicas, nats_cluster=config.nats_nodes,
     )  # fmt: skip
     return Cluster(config, specs, run_dir, nats, credentials, supervisor, urls, sandbox)

@@ -39,8 +39,11 @@ class ChaosConfig:
     give_up_s: float = 900.0
     postgres: bool = False
     postgres_restart: bool = False
-    # Processes of each service (PostgreSQL only); a fault kills the first, the others serve on.
+    # Processes of each service (PostgreSQL only); a fault kills one, the others serve on.
     replicas: int = 1
+    # nats-server nodes: above 1, a cluster with R3 streams, and the NATS faults hit one node
+    # at a time (the stream leader among them) instead of stopping the one server.
+    nats_nodes: int = 1
     run_dir: Path = Path(".chaos")
     keep_run: bool = False
 
@@ -63,6 +66,12 @@ class ChaosConfig:
             give_up_s=240.0,
         )
         return replace(base, **overrides)  # type: ignore[arg-type]
+
+    @property
+    def on_a_cluster(self) -> bool:
+        """Whether the run has replicas or NATS nodes to spare, so that a fault of one process
+        leaves the checkout up (and ``accepted_during_faults`` is reported)."""
+        return self.replicas > 1 or self.nats_nodes > 1
 
     @property
     def db_mode(self) -> str:

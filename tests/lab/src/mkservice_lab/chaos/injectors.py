@@ -1,4 +1,5 @@
-"""Process faults: ``kill -9`` of a service, a crash point, a nats-server outage, a PostgreSQL
+"""Process faults: ``kill -9`` of a service (one replica of it), a crash point, a nats-server
+outage (on a cluster: a node killed, the stream leader killed, a rolling restart), a PostgreSQL
 restart. Each episode ends with everything running again (without any crash point armed).
 
 The supervisor's calls block (they wait for readiness), so they run in a worker thread while
@@ -14,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
+from chassis.embedded_nats import NatsCluster
 
 from mkservice_lab.chaos.cluster import Cluster
 from mkservice_lab.chaos.pacing import Pacer, until
@@ -34,6 +36,7 @@ class FaultRecord:
     detail: str
     began_s: float
     ended_s: float = 0.0
+    replica: int = 1  # of the target service
     injected: bool = True
     note: str = ""
 
@@ -78,10 +81,14 @@ class ProcessFaults:
             await asyncio.sleep(episode.delay_s)
             detail = episode.point or (f"{episode.duration_s:.1f}s" if episode.duration_s else "")
             record = FaultRecord(
-                episode.number, episode.kind, episode.target, detail, self.pacer.elapsed()
-            )
+                episode.number, episode.kind, episode.target, detail, self.pacer.elapsed(),
+                replica=episode.replica,
+            )  # fmt: skip
             self.faults.records.append(record)
-            log.info("fault %d: %s %s %s", episode.number, episode.kind, episode.target, detail)
+            log.info(
+                "fault %d: %s %s (replica %d) %s",
+                episode.number, episode.kind, episode.target, episode.replica, detail,
+            )  # fmt: skip
             try:
                 await getattr(self, "_" + episode.kind.replace("-", "_"))(episode, record)
             except Exception as error:
@@ -102,17 +109,17 @@ class ProcessFaults:
 
     async def _kill(self, episode: Episode, record: FaultRecord) -> None:
         supervisor = self.cluster.supervisor
-        await asyncio.to_thread(supervisor.kill_service, episode.target)
+        await asyncio.to_thread(supervisor.kill_service, episode.target, episode.replica)
         await asyncio.sleep(episode.duration_s)
-        await asyncio.to_thread(supervisor.start_service, episode.target)
+        await asyncio.to_thread(supervisor.start_service, episode.target, episode.replica)
 
     async def _crash(self, episode: Episode, record: FaultRecord) -> None:
-        """Kill the service, start it with the crash point armed, wait for it to die there,
+        """Kill the replica, start it with the crash point armed, wait for it to die there,
         then start it again without it."""
         supervisor = self.cluster.supervisor
-        process = supervisor.service(episode.target)
-        self.cluster.arm(episode.target, [episode.point])
-        await asyncio.to_thread(supervisor.kill_service, episode.target)
+        process = supervisor.service(episode.target, episode.replica)
+        self.cluster.arm(episode.target, [episode.point], episode.replica)
+        await asyncio.to_thread(process.kill)
         offset = process.log_file.stat().st_size if process.log_file.exists() else 0
         process.start()
         # Starting takes seconds on a busy machine; the crash point gets its time once serving.
@@ -128,11 +135,12 @@ class ProcessFaults:
             await asyncio.to_thread(process.kill)
         if not reached:
             record.note = "crash point not reached in time; the service was killed instead"
-        self.cluster.arm(episode.target, [])
-        await asyncio.to_thread(supervisor.start_service, episode.target)
+        self.cluster.arm(episode.target, [], episode.replica)
+        await asyncio.to_thread(supervisor.start_service, episode.target, episode.replica)
 
     async def _nats_outage(self, episode: Episode, record: FaultRecord) -> None:
         nats = self.cluster.nats
+        assert nats is not None, "a NATS cluster is never stopped whole"
         # Short outages are crashes (SIGKILL) half of the time; the long one is a clean stop.
         crash = episode.duration_s < 60 and episode.number % 2 == 1
         record.note = "SIGKILL" if crash else "SIGTERM"
@@ -140,15 +148,55 @@ class ProcessFaults:
         await asyncio.sleep(episode.duration_s)
         await asyncio.to_thread(nats.start, 60.0)
 
+    async def _nats_node_kill(self, episode: Episode, record: FaultRecord) -> None:
+        """SIGKILL one node of the cluster (chosen by the episode's number), then start it."""
+        nodes = self._nodes()
+        await self._kill_node(episode.number % len(nodes.nodes), episode, record)
+
+    async def _nats_leader_kill(self, episode: Episode, record: FaultRecord) -> None:
+        """SIGKILL the node that leads one stream's replicas (as its monitoring port says):
+        the stream elects another leader while messages flow."""
+        nodes = self._nodes()
+        streams = [spec.name.upper().replace("-", "_") for spec in self.cluster.specs]
+        stream = streams[episode.number % len(streams)]
+        leader = await asyncio.to_thread(nodes.leader_of, stream)
+        record.detail = f"{stream} leader, {episode.duration_s:.1f}s"
+        await self._kill_node(leader, episode, record)
+
+    async def _kill_node(self, index: int, episode: Episode, record: FaultRecord) -> None:
+        nodes = self._nodes()
+        record.note = f"node n{index}"
+        await asyncio.to_thread(nodes.kill_node, index)
+        await asyncio.sleep(episode.duration_s)
+        await asyncio.to_thread(nodes.start_node, index, 60.0)
+
+    async def _nats_rolling_restart(self, episode: Episode, record: FaultRecord) -> None:
+        """Every node in turn: SIGTERM, start, wait until it is current again, then the next,
+        as an upgrade is rolled out; the cluster keeps its quorum throughout."""
+        nodes = self._nodes()
+        for index in range(len(nodes.nodes)):
+            await asyncio.to_thread(nodes.stop_node, index)
+            await asyncio.to_thread(nodes.start_node, index, 60.0)
+            await asyncio.to_thread(nodes.wait_caught_up, index, 60.0)
+
     async def _postgres_restart(self, episode: Episode, record: FaultRecord) -> None:
         await asyncio.to_thread(self.cluster.restart_postgres)
 
+    def _nodes(self) -> NatsCluster:
+        nodes = self.cluster.nats_cluster
+        assert nodes is not None, "a NATS node fault needs a NATS cluster"
+        return nodes
+
     async def heal(self) -> None:
-        """Make sure nats-server and every service run, with no crash point armed."""
-        for spec in self.cluster.specs:
-            self.cluster.arm(spec.name, [])
-        if not self.cluster.nats.running:
-            await asyncio.to_thread(self.cluster.nats.start, 60.0)
+        """Make sure every NATS server and every replica run, with no crash point armed."""
+        for process in self.cluster.supervisor.processes:
+            self.cluster.arm(process.name, [], process.replica)
+        nats, nodes = self.cluster.nats, self.cluster.nats_cluster
+        if nats is not None and not nats.running:
+            await asyncio.to_thread(nats.start, 60.0)
+        if nodes is not None:
+            for index in [i for i, node in enumerate(nodes.nodes) if not node.running]:
+                await asyncio.to_thread(nodes.start_node, index, 60.0)
         await asyncio.to_thread(self.cluster.supervisor.ensure_running)
 
 

@@ -23,6 +23,9 @@ from mkservice_lab.chaos.scenario import PlannedOrder
 log = logging.getLogger(__name__)
 
 _RETRY_PAUSE_S = (0.2, 0.5, 1.0, 2.0)
+# What a load balancer retries on the next replica (see ``LoadDriver._post``).
+_DROPPED_CONNECTION = (httpx.ConnectError, httpx.RemoteProtocolError, httpx.ReadError,
+                       httpx.WriteError)  # fmt: skip
 
 
 @dataclass
@@ -31,15 +34,22 @@ class LoadResult:
     retries: int = 0
     refused: list[str] = field(default_factory=list)  # 4xx answers: a bug in plan or service
     statuses: dict[str, int] = field(default_factory=dict)  # PENDING etc. at acceptance
+    # Every POST the clients sent: (sent, answered) in seconds of the run, and whether it
+    # was accepted (2xx), for the share accepted while faults were on.
+    posts: list[tuple[float, float, bool]] = field(default_factory=list)
+    # Why POSTs were not accepted, by reason ("ReadTimeout", "503", ...) and when (run seconds).
+    failures: dict[str, list[float]] = field(default_factory=dict)
+    # Requests the load balancer sent to the next replica (refused or dropped connections).
+    upstream_retries: int = 0
 
 
 class LoadDriver:
-    """Places ``orders`` with ``clients`` concurrent clients against ``orders_url``."""
+    """Places ``orders`` with ``clients`` concurrent clients against the orders replicas."""
 
     def __init__(
         self,
         orders: list[PlannedOrder],
-        orders_url: Callable[[], str],
+        orders_urls: Callable[[], list[str]],
         databases: Databases,
         pacer: Pacer,
         *,
@@ -49,7 +59,9 @@ class LoadDriver:
         give_up_s: float,
     ) -> None:
         self.orders = orders
-        self.orders_url = orders_url  # asked each time: a restart may move it to another port
+        # Asked for each request: every replica, the one whose turn it is first (a restart may
+        # move one to another port).
+        self.orders_urls = orders_urls
         self.databases = databases
         self.pacer = pacer
         self.seed = seed
@@ -115,12 +127,15 @@ class LoadDriver:
                     f"(last answer: {last_answer})"
                 )
                 return
-            url = self.orders_url().rstrip("/") + "/orders"
-            try:
-                response = await http.post(url, json=order.body(self.seed), headers=headers)
-            except httpx.HTTPError as error:
-                response = None
-                last_answer = f"{type(error).__name__} from {url}"
+            sent = self.pacer.elapsed()
+            response, last_answer = await self._post(http, order, headers, last_answer)
+            accepted = response is not None and response.status_code in (200, 201, 202)
+            self.result.posts.append((sent, self.pacer.elapsed(), accepted))
+            if not accepted:
+                reason = (
+                    last_answer.split(" ")[0] if response is None else str(response.status_code)
+                )
+                self.result.failures.setdefault(reason, []).append(round(sent, 1))
             if response is not None and response.status_code in (200, 201, 202):
                 body = response.json()
                 self.result.accepted[order.index] = body["id"]
@@ -137,3 +152,23 @@ class LoadDriver:
             self.result.retries += 1
             await asyncio.sleep(_RETRY_PAUSE_S[min(attempt, len(_RETRY_PAUSE_S) - 1)])
             attempt += 1
+
+    async def _post(
+        self, http: httpx.AsyncClient, order: PlannedOrder, headers: dict[str, str], last: str
+    ) -> tuple[httpx.Response | None, str]:
+        """One POST as a load balancer in front of the replicas serves it, configured as
+        Envoy's ``retry_on: connect-failure,reset``: a replica that refuses the connection
+        (killed, or still starting) or drops it mid-request (killed while serving it) is
+        followed by the next one. Resending a POST is safe only because it carries an
+        ``Idempotency-Key``: a replica that committed the order before dying has stored its
+        answer, and the next one gives it back. A timeout is not retried here."""
+        for upstream in self.orders_urls():
+            url = upstream.rstrip("/") + "/orders"
+            try:
+                return await http.post(url, json=order.body(self.seed), headers=headers), last
+            except _DROPPED_CONNECTION as error:
+                last = f"{type(error).__name__} from {url}"
+                self.result.upstream_retries += 1
+            except httpx.HTTPError as error:
+                return None, f"{type(error).__name__} from {url}"
+        return None, last

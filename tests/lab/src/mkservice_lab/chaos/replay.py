@@ -60,7 +60,7 @@ class MessageFaults:
             """The broker going away is the point of the exercise, not news."""
 
         self._nc = await nats.connect(
-            self.url, user=self.user, password=self.password, name="chaos-recorder",
+            self.url.split(","), user=self.user, password=self.password, name="chaos-recorder",
             max_reconnect_attempts=-1, reconnect_time_wait=0.5, allow_reconnect=True,
             error_cb=quiet, disconnected_cb=quiet, reconnected_cb=quiet,
         )  # fmt: skip

@@ -1,7 +1,8 @@
 """The report of a run: a few readable lines, then the one-line verdict, and the same as JSON.
 
 The LAST line printed is always the verdict, e.g.
-``sagas=10000 faults=214 lost=0 stuck=0 duplicate_effects=0 oversold=0 invariant_violations=0``.
+``sagas=10000 faults=214 lost=0 stuck=0 duplicate_effects=0 oversold=0 invariant_violations=0``,
+and on a cluster (``--cluster``) the same with ``accepted_during_faults=99.97`` at its end.
 """
 
 from __future__ import annotations
@@ -15,11 +16,15 @@ FIELDS = ("sagas", "faults", "lost", "stuck", "duplicate_effects", "oversold",
           "invariant_violations")  # fmt: skip
 
 
-def verdict_line(figures: dict[str, int]) -> str:
-    return " ".join(f"{name}={figures.get(name, 0)}" for name in FIELDS)
+def verdict_line(figures: dict[str, int | float]) -> str:
+    """The verdict; a run on a cluster adds ``accepted_during_faults=<percent>``."""
+    line = " ".join(f"{name}={figures.get(name, 0)}" for name in FIELDS)
+    if "accepted_during_faults" in figures:
+        line += f" accepted_during_faults={figures['accepted_during_faults']:.2f}"
+    return line
 
 
-def passed(figures: dict[str, int]) -> bool:
+def passed(figures: dict[str, int | float]) -> bool:
     return all(figures.get(name, 0) == 0 for name in FIELDS[2:])
 
 
@@ -34,6 +39,11 @@ def print_report(report: dict[str, Any], echo: Callable[[str], None] = print) ->
     echo(
         f"chaos run: seed {run['seed']}, {run['db_mode']}, {run['duration_s']:.0f}s, "
         f"{run['sagas_planned']} sagas planned, {run['fault_episodes_planned']} faults planned"
+        + (
+            f", {run['nats_nodes']} NATS nodes, {run['replicas']} replicas of each service"
+            if run.get("nats_nodes", 1) > 1 or run.get("replicas", 1) > 1
+            else ""
+        )
     )
     echo("faults injected: " + ", ".join(f"{k}={v}" for k, v in report["faults"].items()))
     reached = report.get("crash_points_reached", {})

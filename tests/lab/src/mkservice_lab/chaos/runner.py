@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from mkservice.stack import discover_services, log_tail
+from mkservice_lab.chaos.availability import TARGET_PERCENT, accepted_during_faults
 from mkservice_lab.chaos.cluster import Cluster, build_cluster, crash_points_of
 from mkservice_lab.chaos.config import SETTLE_DEADLINE_S, ChaosConfig
 from mkservice_lab.chaos.dbread import Databases, snapshot
@@ -41,7 +42,10 @@ def run_chaos(config: ChaosConfig, repo: Path, echo: Echo = print) -> int:
     shutil.rmtree(run_dir, ignore_errors=True)
     cluster = build_cluster(config, specs, run_dir, repo)
     begun = time.monotonic()
-    echo(f"chaos: starting nats-server and {', '.join(s.name for s in specs)} in {run_dir}")
+    nats = f"{config.nats_nodes} nats-server nodes" if config.nats_nodes > 1 else "nats-server"
+    each = f"{config.replicas} replicas each of " if config.replicas > 1 else ""
+    names = ", ".join(spec.name for spec in specs)
+    echo(f"chaos: starting {nats} and {each}{names} in {run_dir}")
     try:
         cluster.start()
         report = asyncio.run(_run(cluster, scenario, echo))
@@ -50,6 +54,7 @@ def run_chaos(config: ChaosConfig, repo: Path, echo: Echo = print) -> int:
     report["run"].update(
         seed=config.seed, db_mode=config.db_mode, sagas_planned=config.sagas,
         fault_episodes_planned=config.fault_episodes, replicas=config.replicas,
+        nats_nodes=config.nats_nodes,
         duration_s=time.monotonic() - begun,
         run_dir=str(run_dir), finished_at=datetime.now(UTC).isoformat(timespec="seconds"),
     )  # fmt: skip
@@ -91,7 +96,7 @@ async def _run(cluster: Cluster, scenario: Scenario, echo: Echo) -> dict[str, An
     pacer = Pacer(len(scenario.orders), [[e.gate for e in lane] for lane in lanes.values()])
     faults = FaultLog()
     process = ProcessFaults(cluster, pacer, faults)
-    messages = MessageFaults(cluster.nats.url, *cluster.operator, pacer, faults, config.seed)
+    messages = MessageFaults(cluster.nats_url, *cluster.operator, pacer, faults, config.seed)
     await messages.start()
     load = LoadDriver(
         scenario.orders, cluster.round_robin("orders"), databases, pacer,
@@ -124,7 +129,17 @@ async def _run(cluster: Cluster, scenario: Scenario, echo: Echo) -> dict[str, An
         snap, scenario, result.accepted,
         not_terminal_at_deadline=settled.not_terminal_at_deadline, dead_letters=dead_letters,
     )  # fmt: skip
-    summary = {"sagas": len(result.accepted), "faults": faults.injected, **verdict.summary()}
+    summary: dict[str, int | float] = {
+        "sagas": len(result.accepted), "faults": faults.injected, **verdict.summary()
+    }  # fmt: skip
+    if config.on_a_cluster:
+        share = accepted_during_faults(result.posts, faults.records, config)
+        summary["accepted_during_faults"] = 0.0 if share is None else share
+        if share is None or share < TARGET_PERCENT:
+            problems.append(
+                f"accepted_during_faults below its target of {TARGET_PERCENT}%: "
+                f"{summary['accepted_during_faults']:.2f}% of {len(result.posts)} POSTs"
+            )
     return {
         "summary_line": verdict_line(summary),
         "summary": summary,
@@ -138,6 +153,9 @@ async def _run(cluster: Cluster, scenario: Scenario, echo: Echo) -> dict[str, An
         "outcomes": _outcomes(scenario, result, snap),
         "load": {
             "accepted": len(result.accepted),
+            "posts": len(result.posts),
+            "posts_not_accepted": result.failures,
+            "upstream_retries": result.upstream_retries,
             "retries": result.retries,
             "duplicates_republished": messages.published,
             "fresh_envelope_ids": messages.fresh_ids,

@@ -45,13 +45,16 @@ class Episode:
 
     number: int
     lane: str  # a service (its kills, crash points), "infra" (outages) or "message"
-    kind: str  # kill, crash, nats-outage, postgres-restart, duplicate
+    # kill, crash, nats-outage, postgres-restart, duplicate; on a NATS cluster nats-node-kill,
+    # nats-leader-kill and nats-rolling-restart instead of nats-outage
+    kind: str
     gate: float
     target: str = ""  # a service, for kill and crash
     point: str = ""  # the crash point, for crash
     delay_s: float = 0.0  # a random moment after the gate
     duration_s: float = 0.0  # downtime of a kill or an outage; longest delay of duplicates
     count: int = 0  # messages re-published by a duplicate episode
+    replica: int = 1  # which of the target service's processes, for kill and crash
 
 
 @dataclass
@@ -105,6 +108,10 @@ def plan_faults(
 ) -> list[Episode]:
     """Every (service, crash point) once, one long nats-server outage, then a random mix.
 
+    On a NATS cluster, instead of the outages: the stream leader killed, a rolling restart of
+    every node, and (with PostgreSQL restarts) one of those, each at least once; with replicas,
+    a kill or crash hits one replica, chosen by the seed.
+
     Process faults run in one lane per service (kills and crash points of that service) and one
     for the infrastructure (nats-server, PostgreSQL): the lanes run at the same time, so one
     service may be down while another restarts or the broker is away. About a third of the
@@ -116,11 +123,19 @@ def plan_faults(
     process: list[tuple[str, str, str]] = [
         ("crash", service, point) for service in services for point in crash_points[service]
     ]
-    process.append(("nats-outage-long", "", ""))
     message_count = max(1, total // 3)
-    kinds = ["kill"] * 5 + ["crash"] * 3 + ["nats-outage"] * 2
+    kinds = ["kill"] * 5 + ["crash"] * 3
+    if config.nats_nodes > 1:
+        # A cluster keeps its quorum: one node at a time, the stream leader among them.
+        process += [("nats-leader-kill", "", ""), ("nats-rolling-restart", "", "")]
+        kinds += ["nats-node-kill", "nats-leader-kill"]
+    else:
+        process.append(("nats-outage-long", "", ""))
+        kinds += ["nats-outage"] * 2
     if config.postgres_restart:
         kinds.append("postgres-restart")
+        if config.nats_nodes > 1:
+            process.append(("postgres-restart", "", ""))
     while len(process) < total - message_count:
         kind = rng.choice(kinds)
         service = rng.choice(services)
@@ -130,15 +145,19 @@ def plan_faults(
     lanes: dict[str, list[tuple[str, str, str]]] = {}
     for fault in process:
         lanes.setdefault(fault[1] or "infra", []).append(fault)
-    # The long outage goes at 40% of the infrastructure lane, the rest around it.
     infra = lanes["infra"]
-    infra.insert(int(len(infra) * 0.4), infra.pop(infra.index(("nats-outage-long", "", ""))))
+    if config.nats_nodes == 1:
+        # The long outage goes at 40% of the infrastructure lane, the rest around it.
+        infra.insert(int(len(infra) * 0.4), infra.pop(infra.index(("nats-outage-long", "", ""))))
 
     episodes = []
     for lane, faults in lanes.items():
         for slot, (kind, target, point) in enumerate(faults):
             gate = (slot + 0.2 + rng.random() * 0.6) / (len(faults) + 1)
-            episodes.append(_process_episode(config, rng, lane, kind, target, point, gate))
+            episode = _process_episode(config, rng, lane, kind, target, point, gate)
+            if target and config.replicas > 1:
+                episode = replace(episode, replica=rng.randint(1, config.replicas))
+            episodes.append(episode)
     for slot in range(message_count):
         gate = (slot + rng.random()) / (message_count + 1)
         low, high = config.duplicates_per_episode
@@ -160,6 +179,9 @@ def _process_episode(
         return Episode(0, lane, "nats-outage", gate, delay_s=delay,
                        duration_s=config.long_outage_s)  # fmt: skip
     if kind == "nats-outage":
+        return Episode(0, lane, kind, gate, delay_s=delay,
+                       duration_s=rng.uniform(*config.short_outage_s))  # fmt: skip
+    if kind in {"nats-node-kill", "nats-leader-kill"}:
         return Episode(0, lane, kind, gate, delay_s=delay,
                        duration_s=rng.uniform(*config.short_outage_s))  # fmt: skip
     if kind == "kill":
