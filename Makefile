@@ -8,7 +8,8 @@ MKSERVICE := $(VENV)/bin/mkservice
 SYNC_INPUTS := pyproject.toml uv.lock platform/pyproject.toml scaffold/pyproject.toml \
 	$(wildcard tests/lab/pyproject.toml services/*/pyproject.toml)
 
-.PHONY: help bootstrap demo up test test-postgres lint check chaos chaos-ci bench clean
+.PHONY: help bootstrap demo up test test-postgres lint check chaos chaos-ci chaos-cluster \
+	chaos-cluster-ci bench clean
 
 help:
 	@echo "make demo           run the reference checkout end to end (SQLite, embedded NATS)"
@@ -18,6 +19,7 @@ help:
 	@echo "make check          mkservice check: look for the distributed monolith"
 	@echo "make chaos          the fault suite, full size (10,000 sagas, 210 faults; ~30 min)"
 	@echo "make chaos-ci       the fault suite, CI size (500 sagas, 32 faults; minutes)"
+	@echo "make chaos-cluster  the fault suite on 3 NATS nodes and 2 replicas each (PostgreSQL)"
 	@echo "make up             run the stack until Ctrl-C"
 
 $(CURDIR)/.tools/bin/uv:
@@ -70,6 +72,14 @@ chaos: bootstrap
 
 chaos-ci: bootstrap
 	$(MKSERVICE) chaos --ci --seed $(CHAOS_SEED)
+
+# The production shape (docs/scale-out.md): 3 NATS nodes, 2 replicas of each service, PostgreSQL
+# (it restarts the local server: a machine of your own or CI's). Full size and CI size.
+chaos-cluster: bootstrap
+	$(MKSERVICE) chaos --cluster --seed $(CHAOS_SEED)
+
+chaos-cluster-ci: bootstrap
+	$(MKSERVICE) chaos --cluster --ci --seed $(CHAOS_SEED)
 
 # Checkout throughput and latency against floors measured in the same run (docs/benchmarks.md);
 # writes .bench/results.json. MKSERVICE_TEST_DB=postgres for PostgreSQL.

@@ -206,3 +206,31 @@ async def test_stopping_a_follower_node_delays_nothing(
 
 async def _at_least(value: object, expected: int) -> bool:
     return await value >= expected  # type: ignore[operator, misc]
+
+
+async def test_a_rolling_restart_of_every_node_loses_and_duplicates_nothing(
+    clustered: Harness, nats_cluster: NatsCluster
+) -> None:
+    clustered.relay().start()
+    clustered.consumer().start()
+    per_node = 100
+    for index in range(len(nats_cluster.nodes)):
+        first = index * per_node
+        await clustered.write([created(n) for n in range(first, first + per_node // 2)])
+        await asyncio.to_thread(nats_cluster.stop_node, index)
+        await clustered.write([created(n) for n in range(first + per_node // 2, first + per_node)])
+        await asyncio.to_thread(nats_cluster.start_node, index)
+        # As an operator does: the next node goes down only once this one is current.
+        await asyncio.to_thread(nats_cluster.wait_caught_up, index)
+
+    total = per_node * len(nats_cluster.nodes)
+    await eventually(lambda: _at_least(clustered.effects(), total), timeout=25)
+    await eventually(lambda: _every_node_holds(nats_cluster, total), timeout=15)
+    await asyncio.sleep(1.0)  # room for redeliveries to show up
+    assert await clustered.distinct_effects() == total
+    assert await clustered.effects() == total
+    assert await clustered.undelivered() == 0
+
+
+async def _every_node_holds(cluster: NatsCluster, count: int) -> bool:
+    return all(stored_on(cluster, index) == count for index in range(len(cluster.nodes)))

@@ -36,7 +36,7 @@ def test_the_lab_declares_its_commands() -> None:
         ("bench", ["--quick", "--only", "--profile", "--steady", "--rate", "--seconds"]),
         ("bench", ["--replicas", "--nats-cluster"]),
         ("chaos", ["--ci", "--seed", "--sagas", "--faults", "--postgres-restart", "--keep"]),
-        ("chaos", ["--replicas", "--nats-cluster"]),
+        ("chaos", ["--replicas", "--nats-cluster", "--cluster"]),
     ],
 )
 def test_mkservice_runs_the_lab_commands(command: str, options: list[str]) -> None:

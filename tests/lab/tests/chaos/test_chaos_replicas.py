@@ -1,4 +1,5 @@
-"""``mkservice chaos --replicas N``: orders spread over the replicas; what it refuses."""
+"""``mkservice chaos --replicas N``, ``--nats-cluster N`` and ``--cluster``: orders spread over
+the replicas as a load balancer would; the shapes each option runs, and what it refuses."""
 
 from __future__ import annotations
 
@@ -30,23 +31,23 @@ def cluster_over(replicas: Replicas) -> Cluster:
     return Cluster(ChaosConfig.ci(), [], Path("."), none, none, cast(Any, replicas))
 
 
-def test_orders_go_to_each_replica_in_turn_and_follow_a_moved_port() -> None:
+def test_each_order_goes_first_to_the_next_replica_in_turn_and_follows_a_moved_port() -> None:
     replicas = Replicas("http://127.0.0.1:1", "http://127.0.0.1:2")
-    next_url = cluster_over(replicas).round_robin("orders")
+    upstreams = cluster_over(replicas).round_robin("orders")
 
-    assert [next_url() for _ in range(3)] == [
-        "http://127.0.0.1:1",
-        "http://127.0.0.1:2",
-        "http://127.0.0.1:1",
+    assert [upstreams() for _ in range(3)] == [
+        ["http://127.0.0.1:1", "http://127.0.0.1:2"],
+        ["http://127.0.0.1:2", "http://127.0.0.1:1"],
+        ["http://127.0.0.1:1", "http://127.0.0.1:2"],
     ]
     replicas.urls[1] = "http://127.0.0.1:3"  # restarted on another port
-    assert next_url() == "http://127.0.0.1:3"
+    assert upstreams()[0] == "http://127.0.0.1:3"
 
 
 def test_one_replica_gets_every_order() -> None:
-    next_url = cluster_over(Replicas("http://127.0.0.1:1")).round_robin("orders")
+    upstreams = cluster_over(Replicas("http://127.0.0.1:1")).round_robin("orders")
 
-    assert {next_url() for _ in range(3)} == {"http://127.0.0.1:1"}
+    assert [upstreams() for _ in range(2)] == [["http://127.0.0.1:1"]] * 2
 
 
 @pytest.fixture
@@ -90,11 +91,34 @@ def test_by_default_each_service_runs_once(chaos_runs: list[ChaosConfig]) -> Non
     assert chaos_runs[0].replicas == 1
 
 
-def test_a_nats_cluster_is_refused_until_the_faults_know_nodes(
-    chaos_runs: list[ChaosConfig],
-) -> None:
-    result = invoke("--ci", "--nats-cluster", "3", db="postgres")
+def test_a_nats_cluster_of_two_nodes_is_refused(chaos_runs: list[ChaosConfig]) -> None:
+    result = invoke("--ci", "--nats-cluster", "2", db="postgres")
 
     assert result.exit_code == 2
-    assert "one nats-server" in result.output
+    assert "only from 3 nodes" in result.output
     assert chaos_runs == []
+
+
+def test_a_nats_cluster_of_three_reaches_the_run(chaos_runs: list[ChaosConfig]) -> None:
+    result = invoke("--ci", "--nats-cluster", "3", "--replicas", "2", db="postgres")
+
+    assert result.exit_code == 0, result.output
+    assert (chaos_runs[0].nats_nodes, chaos_runs[0].replicas) == (3, 2)
+
+
+def test_cluster_is_the_production_shape_on_postgres_whatever_the_mode(
+    chaos_runs: list[ChaosConfig],
+) -> None:
+    result = invoke("--cluster", db="sqlite")
+
+    assert result.exit_code == 0, result.output
+    config = chaos_runs[0]
+    assert (config.nats_nodes, config.replicas) == (3, 2)
+    assert config.postgres and config.postgres_restart
+    assert (config.sagas, config.fault_episodes) == (10_000, ChaosConfig.full().fault_episodes)
+
+
+def test_cluster_at_ci_size(chaos_runs: list[ChaosConfig]) -> None:
+    assert invoke("--cluster", "--ci", db="postgres").exit_code == 0
+    assert chaos_runs[0].sagas == ChaosConfig.ci().sagas
+    assert chaos_runs[0].nats_nodes == 3

@@ -128,7 +128,7 @@ def plan_faults(
     if config.nats_nodes > 1:
         # A cluster keeps its quorum: one node at a time, the stream leader among them.
         process += [("nats-leader-kill", "", ""), ("nats-rolling-restart", "", "")]
-        kinds += ["nats-node-kill", "nats-leader-kill"]
+        kinds += ["nats-node-kill", "nats-leader-kill", "nats-rolling-restart"]
     else:
         process.append(("nats-outage-long", "", ""))
         kinds += ["nats-outage"] * 2
