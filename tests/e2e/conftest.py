@@ -55,7 +55,7 @@ import pytest
 from chassis.testing import PostgresSandbox
 
 from mkservice.stack import Supervisor, discover_services, log_tail
-from mkservice_lab.client import CheckoutClient
+from mkservice_lab.client import CheckoutClient, replica_urls
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -202,7 +202,7 @@ def start_stack(
 
 @pytest.fixture
 async def checkout(stack: Supervisor) -> AsyncIterator[CheckoutClient]:
-    async with CheckoutClient(stack.urls) as client:
+    async with CheckoutClient(replica_urls(stack)) as client:  # every replica, in turn
         yield client
 
 

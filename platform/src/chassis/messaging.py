@@ -25,6 +25,10 @@ log = logging.getLogger(__name__)
 
 # Creating or checking the stream is one or two requests; past this, the connection is broken.
 _STREAM_SETUP_TIMEOUT_S = 10.0
+# What a single nats-server answers a stream of more than one replica (JetStream's err_code
+# 10074), and how often a service so misconfigured tries again (the operator may fix the server).
+_NOT_CLUSTERED = "replicas > 1 not supported in non-clustered mode"
+_MISCONFIGURED_RETRY_S = 5.0
 
 
 class BrokerUnavailable(Exception):
@@ -46,6 +50,7 @@ class Broker:
         duplicate_window_s: float = 120.0,
         replicas: int = 1,
         setting: str = "the NATS URL",
+        replicas_setting: str = "the stream's replicas",
     ) -> None:
         self.url = url
         self.servers = [server.strip() for server in url.split(",") if server.strip()]
@@ -63,6 +68,7 @@ class Broker:
         self._closing = False
         self._warned = False
         self.setting = setting
+        self.replicas_setting = replicas_setting
 
     @property
     def connected(self) -> bool:
@@ -163,6 +169,17 @@ class Broker:
                     await self.ensure_stream()
                 break
             except Exception as error:  # the server may still be starting JetStream
+                if _NOT_CLUSTERED in str(error):
+                    # Configuration, not a server still starting: say which setting, and why.
+                    log.error(
+                        "%s=%d asks for a stream kept on %d NATS nodes, but the server at %s "
+                        "(%s) is not part of a cluster: set it to 1 or point %s at a cluster; "
+                        "until then events wait in the outbox",
+                        self.replicas_setting, self.replicas, self.replicas, self.url,
+                        self.setting, self.setting,
+                    )  # fmt: skip
+                    await asyncio.sleep(_MISCONFIGURED_RETRY_S)
+                    continue
                 log.warning("cannot create stream %s yet: %r", self.stream, error)
                 await asyncio.sleep(0.5)
         self._ready.set()

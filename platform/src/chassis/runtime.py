@@ -67,6 +67,7 @@ class ServiceRuntime:
             password=settings.nats_password,
             replicas=settings.stream_replicas,
             setting=settings.env_name("nats_url"),
+            replicas_setting=settings.env_name("stream_replicas"),
         )
         self.outbox = Outbox(tables.outbox)
         self.inbox = Inbox(tables.inbox, self.database.dialect)
