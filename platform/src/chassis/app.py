@@ -8,6 +8,7 @@ from http import HTTPStatus
 from typing import Any
 
 from chassis.runtime import ServiceRuntime
+from chassis.tracing import shutdown_tracing, trace_app
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -103,9 +104,11 @@ def create_service_app(
             yield
         finally:
             await runtime.stop()
+            shutdown_tracing()  # what is buffered is exported before the process ends
 
     app = FastAPI(title=title, version=version, lifespan=lifespan)
     app.state.runtime = runtime
+    trace_app(app)
 
     @app.get("/health/live", tags=["health"])
     async def live() -> dict[str, str]:

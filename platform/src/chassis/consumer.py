@@ -31,6 +31,7 @@ from chassis.faults import AFTER_EFFECT_BEFORE_ACK, crash_point
 from chassis.inbox import Inbox
 from chassis.messaging import Broker
 from chassis.tasks import cancel_and_wait
+from chassis.tracing import processing
 from nats.aio.msg import Msg
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from nats.js.errors import NotFoundError
@@ -271,8 +272,8 @@ class Consumer:
             return
         try:
             async with self.database.transaction() as session:
-                for _message, envelope, route in batch:
-                    await self._apply(session, envelope, route)
+                for message, envelope, route in batch:
+                    await self._apply(session, message, envelope, route)
                     if session.identity_map or session.new:
                         # Each message sees the database, not ORM objects a previous one
                         # loaded (the saga's path uses Core only, and skips this).
@@ -309,16 +310,22 @@ class Consumer:
             return None
         return envelope, route
 
-    async def _apply(self, session: AsyncSession, envelope: Envelope, route: Route) -> None:
-        """Record the message in the inbox and, the first time only, run its handler."""
-        if await self.inbox.record(session, self.durable, envelope.id):
-            await route.handler(envelope, session)
+    async def _apply(
+        self, session: AsyncSession, message: Msg, envelope: Envelope, route: Route
+    ) -> None:
+        """Record the message in the inbox and, the first time only, run its handler; in a
+        ``process`` span that continues the trace the message carries (a duplicate too)."""
+        with processing(message.subject, message.headers, envelope.id, self.durable) as span:
+            if await self.inbox.record(session, self.durable, envelope.id):
+                await route.handler(envelope, session)
+            elif span.is_recording():
+                span.set_attribute("mkservice.inbox.duplicate", True)
 
     async def _apply_alone(self, message: Msg, envelope: Envelope, route: Route) -> None:
         """Apply one message in its own transaction; acknowledge, retry later or park it."""
         try:
             async with self.database.transaction() as session:
-                await self._apply(session, envelope, route)
+                await self._apply(session, message, envelope, route)
         except ValidationError as error:
             # The payload breaks its contract: no retry can fix that, so park it now.
             await self._park(message, f"payload does not match {envelope.type!r}: {error}")

@@ -11,6 +11,7 @@ import json
 from chassis.clock import utcnow
 from chassis.db import OUTBOX_PENDING
 from chassis.envelope import Envelope
+from chassis.tracing import carry_context
 from sqlalchemy import Table, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -54,7 +55,7 @@ class Outbox:
                 "subject": subject,
                 "message_type": envelope.type,
                 "aggregate_key": aggregate_key or envelope.correlation_id,
-                "headers": json.dumps(envelope.headers()),
+                "headers": json.dumps(_headers_of(subject, envelope)),
                 "body": envelope.model_dump_json(),
                 "created_at": now,
                 "attempts": 0,
@@ -63,3 +64,11 @@ class Outbox:
         ]
         await session.execute(self._insert, rows)
         session.info[OUTBOX_PENDING] = True
+
+
+def _headers_of(subject: str, envelope: Envelope) -> dict[str, str]:
+    """The envelope's headers and, when tracing, the trace context of the transaction adding
+    it: stored now, since by the time the relay publishes, the request is long gone."""
+    headers = envelope.headers()
+    carry_context(headers, subject, envelope.id)
+    return headers

@@ -24,6 +24,7 @@ from chassis.db import Database
 from chassis.faults import AFTER_COMMIT_BEFORE_PUBLISH, AFTER_PUBLISH_BEFORE_MARK, crash_point
 from chassis.messaging import Broker, BrokerUnavailable
 from chassis.tasks import cancel_and_wait
+from chassis.tracing import publishing
 from sqlalchemy import Row, Table, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -176,13 +177,12 @@ class OutboxRelay:
 
         async def publish_in_order(group: list[Row[Any]]) -> None:
             for row in group:
+                headers = json.loads(row.headers)
                 try:
-                    await self.broker.publish(
-                        row.subject,
-                        row.body.encode(),
-                        json.loads(row.headers),
-                        self.publish_timeout_s,
-                    )
+                    with publishing(row.subject, headers):
+                        await self.broker.publish(
+                            row.subject, row.body.encode(), headers, self.publish_timeout_s
+                        )
                 except BrokerUnavailable as error:
                     failures.append(error)
                     return  # later rows of this aggregate wait for the next round

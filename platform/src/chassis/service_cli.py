@@ -16,6 +16,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from chassis.migrations import upgrade
 from chassis.settings import ConfigError, ServiceSettings
+from chassis.tracing import configure_tracing
 from fastapi import FastAPI
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
@@ -67,6 +68,9 @@ def run_service_cli(
             raise SystemExit(2) from None
     if args.command == "serve":
         import uvicorn
+
+        # Before the app is made: it traces its requests when an OTLP endpoint is configured.
+        configure_tracing(settings.service_name)
 
         uvicorn.run(
             create_app(settings),

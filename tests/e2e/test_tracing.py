@@ -1,0 +1,113 @@
+"""One checkout is one trace: the stack's three services export OTLP/HTTP to a receiver this
+test runs, and the spans of a confirmed checkout (orders, inventory and payments) form one tree
+whose root is the ``POST /orders``, across the outbox, the relay and NATS; a duplicated delivery
+stays in that trace.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import nats
+import pytest
+from chassis.testing import eventually
+from chassis.testing.otlp import OtlpReceiver, ReceivedSpan
+
+from mkservice.stack import Supervisor
+from mkservice_lab.client import CheckoutClient
+
+SERVER, CONSUMER = 2, 5  # the protobuf's SpanKind values
+
+
+@pytest.fixture(scope="module")
+def receiver() -> Iterator[OtlpReceiver]:
+    with OtlpReceiver() as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def stack_options(receiver: OtlpReceiver) -> dict[str, Any]:
+    # Exported every 100 ms, so the test waits for spans, not for the batch's 5 s default.
+    return {
+        "env": {"OTEL_EXPORTER_OTLP_ENDPOINT": receiver.endpoint, "OTEL_BSP_SCHEDULE_DELAY": "100"}
+    }
+
+
+def checkout_trace(receiver: OtlpReceiver) -> str:
+    [post] = [s for s in receiver if s.kind == SERVER and s.name == "POST /orders"]
+    return post.trace_id
+
+
+def processed(spans: list[ReceivedSpan], service: str) -> list[ReceivedSpan]:
+    return [s for s in spans if s.service == service and s.kind == CONSUMER]
+
+
+async def test_a_confirmed_checkout_is_one_trace_across_the_three_services(
+    stack: Supervisor, checkout: CheckoutClient, receiver: OtlpReceiver, unique: Any
+) -> None:
+    sku = unique("sku")
+    await checkout.create_product(sku, stock=3)
+    order = await checkout.place_and_wait([{"sku": sku, "quantity": 1}], "tok_ok")
+    assert order["status"] == "CONFIRMED", order
+    trace_id = checkout_trace(receiver)
+
+    def whole() -> bool:
+        spans = receiver.trace(trace_id)
+        # Stock reserved and committed, payment charged, both replies handled by orders.
+        return (
+            len({s.attributes["messaging.destination.name"] for s in processed(spans, "inventory")})
+            >= 2
+            and len(processed(spans, "payments")) >= 1
+            and len(processed(spans, "orders")) >= 3
+        )
+
+    await eventually(lambda: _true(whole()), timeout=20)
+    spans = receiver.trace(trace_id)
+    assert {s.service for s in spans} == {"orders", "inventory", "payments"}
+    [root] = [s for s in spans if s.is_root]
+    assert (root.service, root.name) == ("orders", "POST /orders")
+    ids = {s.span_id for s in spans}
+    orphans = [s.name for s in spans if not s.is_root and s.parent_span_id not in ids]
+    assert orphans == [], "every span's parent is in the trace: one tree from the POST"
+    for span in processed(spans, "inventory"):
+        assert span.attributes["messaging.system"] == "nats"
+        assert span.attributes["messaging.message.id"]
+    publishes = [s for s in spans if s.name.startswith("publish ")]
+    assert {s.service for s in publishes} == {"orders", "inventory", "payments"}
+
+
+async def test_a_duplicated_delivery_stays_in_the_checkouts_trace(
+    stack: Supervisor, receiver: OtlpReceiver
+) -> None:
+    trace_id = checkout_trace(receiver)  # the previous test's checkout
+    client = await nats.connect(servers=stack.operator_nats_url.split(","))
+    try:
+        js = client.jetstream()
+        subscription = await js.subscribe("inventory.cmd.>", ordered_consumer=True)
+        message = await subscription.next_msg(timeout=5)
+        assert trace_id in (message.headers or {}).get("traceparent", "")
+        headers = {**(message.headers or {}), "Nats-Msg-Id": str(uuid.uuid4())}
+        await js.publish(message.subject, message.data, headers=headers)
+        await subscription.unsubscribe()
+    finally:
+        await client.close()
+    envelope_id = json.loads(message.data)["id"]
+
+    def duplicates() -> list[ReceivedSpan]:
+        return [
+            s
+            for s in processed(receiver.trace(trace_id), "inventory")
+            if s.attributes.get("messaging.message.id") == envelope_id
+            and s.attributes.get("mkservice.inbox.duplicate")
+        ]
+
+    await eventually(lambda: _true(bool(duplicates())), timeout=20)
+    [again] = duplicates()
+    assert again.parent_span_id in {s.span_id for s in receiver.trace(trace_id)}
+
+
+async def _true(value: bool) -> bool:
+    return value
