@@ -64,7 +64,7 @@ async def test_a_confirmed_checkout_is_one_trace_across_the_three_services(
             and len(processed(spans, "orders")) >= 3
         )
 
-    await eventually(lambda: _true(whole()), timeout=20)
+    await eventually(whole, timeout=20)
     spans = receiver.trace(trace_id)
     assert {s.service for s in spans} == {"orders", "inventory", "payments"}
     [root] = [s for s in spans if s.is_root]
@@ -104,10 +104,6 @@ async def test_a_duplicated_delivery_stays_in_the_checkouts_trace(
             and s.attributes.get("mkservice.inbox.duplicate")
         ]
 
-    await eventually(lambda: _true(bool(duplicates())), timeout=20)
+    await eventually(duplicates, timeout=20)
     [again] = duplicates()
     assert again.parent_span_id in {s.span_id for s in receiver.trace(trace_id)}
-
-
-async def _true(value: bool) -> bool:
-    return value

@@ -7,11 +7,13 @@ from contextlib import asynccontextmanager
 from http import HTTPStatus
 from typing import Any
 
+from chassis.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
+from chassis.metrics import MetricsMiddleware
 from chassis.runtime import ServiceRuntime
 from chassis.tracing import shutdown_tracing, trace_app
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -108,7 +110,13 @@ def create_service_app(
 
     app = FastAPI(title=title, version=version, lifespan=lifespan)
     app.state.runtime = runtime
+    app.add_middleware(MetricsMiddleware, metrics=runtime.metrics)
     trace_app(app)
+
+    @app.get("/metrics", include_in_schema=False)
+    async def metrics() -> Response:
+        """Prometheus's scrape: this service's metrics (``chassis.metrics``)."""
+        return Response(await runtime.metrics.render(), media_type=METRICS_CONTENT_TYPE)
 
     @app.get("/health/live", tags=["health"])
     async def live() -> dict[str, str]:

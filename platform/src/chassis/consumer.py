@@ -30,6 +30,7 @@ from chassis.envelope import Envelope
 from chassis.faults import AFTER_EFFECT_BEFORE_ACK, crash_point
 from chassis.inbox import Inbox
 from chassis.messaging import Broker
+from chassis.metrics import ServiceMetrics
 from chassis.tasks import cancel_and_wait
 from chassis.tracing import processing
 from nats.aio.msg import Msg
@@ -162,8 +163,10 @@ class Consumer:
         inbox: Inbox,
         broker: Broker,
         policy: ConsumerPolicy,
+        metrics: ServiceMetrics | None = None,
     ) -> None:
         self.subscription = subscription
+        self.metrics = metrics or ServiceMetrics()
         self.service = service
         self.database = database
         self.inbox = inbox
@@ -198,6 +201,12 @@ class Consumer:
             backoff=list(self.policy.backoff_s),
             max_ack_pending=1000,
         )
+
+    async def refresh_metrics(self) -> None:
+        """Set this consumer's lag: messages stored for it and not yet delivered."""
+        if self.broker.connected:
+            info = await self.broker.js.consumer_info(self.subscription.stream, self.durable)
+            self.metrics.consumer_pending.labels(self.durable).set(info.num_pending or 0)
 
     async def _bind(self):  # type: ignore[no-untyped-def]
         """Create the durable consumer if needed, then bind a pull subscription to it."""
@@ -290,9 +299,12 @@ class Consumer:
         crash_point(AFTER_EFFECT_BEFORE_ACK)
         for message, _envelope, _route in batch:
             await self._answer(message.ack())
+        self.metrics.messages_processed.labels(self.durable).inc(len(batch))
 
     async def _route(self, message: Msg) -> tuple[Envelope, Route] | None:
         """The message's envelope and route; None when it was parked instead."""
+        if message.metadata.num_delivered > 1:
+            self.metrics.messages_redelivered.labels(self.durable).inc()
         try:
             envelope = Envelope.parse(message.data)
         except ValidationError as error:
@@ -318,7 +330,9 @@ class Consumer:
         with processing(message.subject, message.headers, envelope.id, self.durable) as span:
             if await self.inbox.record(session, self.durable, envelope.id):
                 await route.handler(envelope, session)
-            elif span.is_recording():
+                return
+            self.metrics.messages_deduplicated.labels(self.durable).inc()
+            if span.is_recording():
                 span.set_attribute("mkservice.inbox.duplicate", True)
 
     async def _apply_alone(self, message: Msg, envelope: Envelope, route: Route) -> None:
@@ -335,6 +349,7 @@ class Consumer:
             return
         crash_point(AFTER_EFFECT_BEFORE_ACK)
         await self._answer(message.ack())
+        self.metrics.messages_processed.labels(self.durable).inc()
 
     async def _failed(self, message: Msg, error: Exception) -> None:
         deliveries = message.metadata.num_delivered
@@ -364,6 +379,7 @@ class Consumer:
             log.error("consumer %s: cannot park message yet: %r", self.durable, error)
             await self._answer(message.nak(delay=1.0))
             return
+        self.metrics.messages_dead_lettered.labels(self.durable).inc()
         log.error("consumer %s parked a message on %s: %s", self.durable, subject, reason)
         await self._answer(message.ack())
 

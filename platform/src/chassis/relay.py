@@ -15,6 +15,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import time
 from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
@@ -23,6 +24,7 @@ from chassis.clock import utcnow
 from chassis.db import Database
 from chassis.faults import AFTER_COMMIT_BEFORE_PUBLISH, AFTER_PUBLISH_BEFORE_MARK, crash_point
 from chassis.messaging import Broker, BrokerUnavailable
+from chassis.metrics import ServiceMetrics
 from chassis.tasks import cancel_and_wait
 from chassis.tracing import publishing
 from sqlalchemy import Row, Table, bindparam, func, select, update
@@ -45,10 +47,12 @@ class OutboxRelay:
         batch_size: int = 200,
         poll_interval_s: float = 1.0,
         publish_timeout_s: float = 2.0,
+        metrics: ServiceMetrics | None = None,
     ) -> None:
         self.database = database
         self.table = table
         self.broker = broker
+        self.metrics = metrics or ServiceMetrics()
         self.batch_size = batch_size
         self.poll_interval_s = poll_interval_s
         self.publish_timeout_s = publish_timeout_s
@@ -178,18 +182,33 @@ class OutboxRelay:
         async def publish_in_order(group: list[Row[Any]]) -> None:
             for row in group:
                 headers = json.loads(row.headers)
+                started = time.perf_counter()
                 try:
                     with publishing(row.subject, headers):
                         await self.broker.publish(
                             row.subject, row.body.encode(), headers, self.publish_timeout_s
                         )
                 except BrokerUnavailable as error:
+                    self.metrics.relay_publish_failures.inc()
                     failures.append(error)
                     return  # later rows of this aggregate wait for the next round
+                self.metrics.relay_publish_duration.observe(time.perf_counter() - started)
                 delivered.append(row.seq)
 
         await asyncio.gather(*(publish_in_order(group) for group in by_aggregate.values()))
         return delivered, (failures[0] if failures else None)
+
+    async def refresh_metrics(self) -> None:
+        """Set the outbox gauges from the table: rows pending, and the age of the oldest."""
+        t = self.table
+        async with self.database.sessions() as session:
+            result = await session.execute(
+                select(func.count(), func.min(t.c.created_at)).where(t.c.delivered_at.is_(None))
+            )
+            count, oldest = result.one()
+        self.metrics.outbox_pending.set(count)
+        age = (utcnow() - oldest).total_seconds() if oldest is not None else 0.0
+        self.metrics.outbox_oldest_age.set(max(age, 0.0))
 
     async def pending_count(self) -> int:
         """Rows not yet delivered (for health and tests)."""

@@ -18,6 +18,7 @@ from chassis.db import Database
 from chassis.housekeeping import Housekeeping
 from chassis.inbox import Inbox
 from chassis.messaging import Broker
+from chassis.metrics import ServiceMetrics
 from chassis.migrations import current_revision, head_revision
 from chassis.outbox import Outbox
 from chassis.periodic import Periodic, Step
@@ -69,6 +70,7 @@ class ServiceRuntime:
             setting=settings.env_name("nats_url"),
             replicas_setting=settings.env_name("stream_replicas"),
         )
+        self.metrics = ServiceMetrics()
         self.outbox = Outbox(tables.outbox)
         self.inbox = Inbox(tables.inbox, self.database.dialect)
         self.relay = OutboxRelay(
@@ -78,7 +80,10 @@ class ServiceRuntime:
             batch_size=settings.relay_batch_size,
             poll_interval_s=settings.relay_poll_interval_s,
             publish_timeout_s=settings.publish_timeout_s,
+            metrics=self.metrics,
         )
+        self.metrics.refresh_with(self.relay.refresh_metrics)
+        self.metrics.refresh_with(self._refresh_pool_metrics)
         self.consumer_policy = ConsumerPolicy(
             ack_wait_s=settings.consumer_ack_wait_s,
             max_deliver=settings.consumer_max_deliver,
@@ -105,9 +110,16 @@ class ServiceRuntime:
             inbox=self.inbox,
             broker=self.broker,
             policy=self.consumer_policy,
+            metrics=self.metrics,
         )
+        self.metrics.refresh_with(consumer.refresh_metrics)
         self.consumers.append(consumer)
         return consumer
+
+    async def _refresh_pool_metrics(self) -> None:
+        checked_out = getattr(self.database.engine.pool, "checkedout", None)
+        if checked_out is not None:
+            self.metrics.db_pool_in_use.set(checked_out())
 
     def every(self, interval_s: float, step: Step, *, name: str) -> Periodic:
         """Run ``step()`` every ``interval_s`` seconds while the service runs (a sweeper, say);
