@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from prometheus_client import CONTENT_TYPE_LATEST as CONTENT_TYPE
@@ -92,6 +92,10 @@ class ServiceMetrics:
             registry=r,
         )  # fmt: skip
         self._refreshers: list[Refresher] = []
+
+    def gauge(self, name: str, documentation: str, labels: Sequence[str] = ()) -> Gauge:
+        """A service's own gauge in this registry (set it in a refresher)."""
+        return Gauge(name, documentation, list(labels), registry=self.registry)
 
     def refresh_with(self, refresher: Refresher) -> None:
         """Run ``refresher`` (it sets gauges) before each scrape."""

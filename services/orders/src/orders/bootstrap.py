@@ -13,15 +13,20 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from chassis import Clock, Incoming, ServiceRuntime, utcnow
 
 from orders.adapters.tables import messaging_tables
 from orders.config import OrdersSettings
+from orders.domain import SagaState
 from orders.messaging import consumers
 from orders.messaging.outgoing import message_for
 from orders.service_layer.sweeper import time_out_due_sagas
 from orders.service_layer.unit_of_work import OrdersUnitOfWork
+
+if TYPE_CHECKING:
+    from prometheus_client import Gauge
 
 MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
 
@@ -56,6 +61,13 @@ class OrdersService:
             replying_to=incoming.envelope,
         )
 
+    async def count_sagas(self, gauge: Gauge) -> None:
+        """Set ``gauge`` to the number of sagas in each state (at each scrape of /metrics)."""
+        async with self.unit_of_work() as uow:
+            counts = await uow.orders.sagas_by_state()
+        for state in SagaState:
+            gauge.labels(state.value).set(counts.get(state.value, 0))
+
     async def sweep(self) -> int:
         """One round of the saga sweeper, at the runtime's clock."""
         return await time_out_due_sagas(self.unit_of_work, now=self.runtime.clock())
@@ -69,4 +81,6 @@ def bootstrap(settings: OrdersSettings, *, clock: Clock = utcnow) -> OrdersServi
     for subscription in consumers.subscriptions(service.unit_of_work_for, runtime.clock):
         runtime.subscribe(subscription)
     runtime.every(settings.saga_sweep_interval_s, service.sweep, name="saga-sweeper")
+    sagas = runtime.metrics.gauge("checkout_sagas", "Checkout sagas by state.", ["state"])
+    runtime.metrics.refresh_with(lambda: service.count_sagas(sagas))
     return service

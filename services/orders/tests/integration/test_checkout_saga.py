@@ -190,3 +190,18 @@ async def test_a_saga_survives_a_restart_of_orders(
     # The charge step timed out while nobody answered: the saga compensated, as promised.
     assert order["status"] == "REJECTED"
     assert order["reason"] == "timed out waiting for payment"
+
+
+async def test_metrics_count_sagas_by_state(
+    client: httpx.AsyncClient, participants: ScriptedParticipants
+) -> None:
+    accepted = await client.post("/orders", json=ORDER)
+    await settled(client, accepted.json()["id"])
+
+    async def counted() -> str | None:
+        text = (await client.get("/metrics")).text
+        return text if 'checkout_sagas{state="CONFIRMED"} 1.0' in text else None
+
+    text = await eventually(counted, timeout=20)
+    assert 'checkout_sagas{state="REJECTED"} 0.0' in str(text)
+    assert 'http_server_requests_total{method="POST",route="/orders",status="202"} 1.0' in str(text)

@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from chassis import table_of
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from orders.adapters.tables import OrderLineRow, OrderRow, SagaRow, SagaStepRow
@@ -55,6 +55,7 @@ _SELECT_TIMELINE = (
     .where(_STEPS.c.order_id == bindparam("order_id"))
     .order_by(_STEPS.c.id)
 )
+_SAGAS_BY_STATE = select(_SAGAS.c.state, func.count()).group_by(_SAGAS.c.state)
 # Only the saga row is locked.
 _LOAD_SAGA = (
     select(
@@ -230,6 +231,11 @@ class OrderRepository:
                     "b_updated_at": now,
                 },
             )
+
+    async def sagas_by_state(self) -> dict[str, int]:
+        """How many sagas are in each state (for the metrics)."""
+        result = await self.session.execute(_SAGAS_BY_STATE)
+        return {state: int(count) for state, count in result.all()}
 
     async def due_sagas(self, now: datetime, limit: int) -> list[str]:
         """Unfinished sagas whose step deadline has passed (skipping ones others hold)."""
