@@ -3,6 +3,7 @@ broker that cannot be reached never stops orders from accepting orders."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -160,3 +161,30 @@ def test_names_the_setting_of_a_missing_postgres_database(
     url = make_url(database_url_for("orders")).set(database="no_such_database")
     env = {"ORDERS_DATABASE_URL": url.render_as_string(hide_password=False)}
     assert_refused("orders", env, "ORDERS_DATABASE_URL", "no_such_database", "migrate")
+
+
+def _migrate_inventory(tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "inventory", "migrate"],
+        env={**os.environ, "INVENTORY_DATABASE_URL": f"sqlite:///{tmp_path / 'inv.db'}", **env},
+        cwd=REPO, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+
+
+def test_logs_are_json_lines_when_not_a_terminal_and_text_when_asked(tmp_path: Path) -> None:
+    by_default = _migrate_inventory(tmp_path)
+    assert by_default.returncode == 0, by_default.stderr
+    lines = [json.loads(line) for line in by_default.stderr.splitlines() if line.strip()]
+    assert lines and {line["service"] for line in lines} == {"inventory"}
+    assert any("INVENTORY_DATABASE_URL" in line["message"] for line in lines)
+
+    as_text = _migrate_inventory(tmp_path, INVENTORY_LOG_FORMAT="text")
+    assert as_text.stderr.startswith("inventory INFO chassis.service: database ")
+
+
+def test_an_unknown_log_format_is_refused_by_name(tmp_path: Path) -> None:
+    refused = _migrate_inventory(tmp_path, INVENTORY_LOG_FORMAT="yaml")
+
+    assert refused.returncode == 2
+    assert "INVENTORY_LOG_FORMAT" in refused.stderr
+    assert not (tmp_path / "inv.db").exists()  # nothing was migrated

@@ -29,6 +29,7 @@ from chassis.db import Database
 from chassis.envelope import Envelope
 from chassis.faults import AFTER_EFFECT_BEFORE_ACK, crash_point
 from chassis.inbox import Inbox
+from chassis.logs import message_context
 from chassis.messaging import Broker
 from chassis.metrics import ServiceMetrics
 from chassis.tasks import cancel_and_wait
@@ -327,7 +328,10 @@ class Consumer:
     ) -> None:
         """Record the message in the inbox and, the first time only, run its handler; in a
         ``process`` span that continues the trace the message carries (a duplicate too)."""
-        with processing(message.subject, message.headers, envelope.id, self.durable) as span:
+        with (
+            processing(message.subject, message.headers, envelope.id, self.durable) as span,
+            message_context(envelope.id, envelope.correlation_id),
+        ):
             if await self.inbox.record(session, self.durable, envelope.id):
                 await route.handler(envelope, session)
                 return

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
+from chassis.logs import configure_logging
 from chassis.migrations import upgrade
 from chassis.settings import ConfigError, ServiceSettings
 from chassis.tracing import configure_tracing
@@ -49,12 +50,12 @@ def run_service_cli(
         commands.add_parser(command, help=help_text)
     args = parser.parse_args(argv)
 
-    logging.basicConfig(level=logging.INFO, format=f"{name} %(levelname)s %(name)s: %(message)s")
     try:
         settings = load()
     except ConfigError as error:
         print(f"{name}: configuration error: {error}", file=sys.stderr)
         raise SystemExit(2) from None
+    configure_logging(settings.service_name, settings.log_format, label=name)
     # Say first where this process connects: a default that reaches someone else's server
     # (another NATS on 127.0.0.1:4222, say) should be seen, not guessed.
     for line in where_it_connects(settings):

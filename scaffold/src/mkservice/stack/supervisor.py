@@ -373,6 +373,11 @@ class Supervisor:
             # Unbuffered, so the log tail shown on a failure holds the last lines written.
             "PYTHONUNBUFFERED": "1",
         }
+        # Its log files are read by people (and quoted when something fails): text lines,
+        # unless the caller asked for JSON.
+        log_format = spec.env_name("log_format")
+        if log_format not in os.environ and log_format not in self.env:
+            env[log_format] = "text"
         (self.run_dir / "data").mkdir(parents=True, exist_ok=True)
         label = spec.name if replica == 1 else f"{spec.name}-{replica}"
         return ServiceProcess(
