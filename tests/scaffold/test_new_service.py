@@ -413,3 +413,12 @@ async def test_the_app_serves_and_its_event_reaches_nats_through_the_outbox(
             return fetched.json()["announced_at"] is not None
 
         assert await eventually(announced)
+
+        # Metrics and logs come with the chassis: no code of the service's own.
+        scraped = (await client.get("/metrics")).text
+        assert (
+            'http_server_requests_total{method="POST",route="/items",status="201"} 1.0' in scraped
+        )
+        assert f'messages_processed_total{{consumer="{SLUG}-' in scraped
+    first_line = (tmp_path / "service.log").read_text().splitlines()[0]
+    assert json.loads(first_line)["service"] == SLUG  # not a terminal: JSON lines
