@@ -28,6 +28,23 @@ __all__ = ["CONTENT_TYPE", "ServiceMetrics", "MetricsMiddleware"]
 Refresher = Callable[[], Awaitable[None]]
 _REFRESH_TIMEOUT_S = 2.0
 # Latency buckets from 1 ms to 10 s: a saga step is milliseconds, an outage seconds.
+# Durations of whole flows (a saga: tens of milliseconds, or a step's timeout and more).
+DURATION_BUCKETS = (
+    0.01,
+    0.025,
+    0.05,
+    0.1,
+    0.25,
+    0.5,
+    1.0,
+    2.5,
+    5.0,
+    10.0,
+    30.0,
+    60.0,
+    120.0,
+    300.0,
+)
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
 
@@ -96,6 +113,13 @@ class ServiceMetrics:
     def gauge(self, name: str, documentation: str, labels: Sequence[str] = ()) -> Gauge:
         """A service's own gauge in this registry (set it in a refresher)."""
         return Gauge(name, documentation, list(labels), registry=self.registry)
+
+    def histogram(
+        self, name: str, documentation: str, labels: Sequence[str] = (),
+        buckets: Sequence[float] = DURATION_BUCKETS,
+    ) -> Histogram:  # fmt: skip
+        """A service's own histogram in this registry."""
+        return Histogram(name, documentation, list(labels), buckets=buckets, registry=self.registry)
 
     def refresh_with(self, refresher: Refresher) -> None:
         """Run ``refresher`` (it sets gauges) before each scrape."""

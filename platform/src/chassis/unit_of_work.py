@@ -18,6 +18,7 @@ from chassis.contracts import Contract
 from chassis.envelope import Envelope
 from chassis.outbox import Outbox
 from pydantic import BaseModel
+from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
 
 OutgoingMessage = tuple[Contract[Any], BaseModel]
@@ -55,6 +56,14 @@ class UnitOfWork:
         self.outgoing = outgoing
         self.replying_to = replying_to
         self.published: list[Envelope] = []
+
+    def after_commit(self, callback: Callable[[], None]) -> None:
+        """Run ``callback`` once this transaction has committed, never if it rolls back: for an
+        effect outside the database (a metric, say) that must not count a step twice when its
+        transaction is retried."""
+        event.listen(
+            self.session.sync_session, "after_commit", lambda _session: callback(), once=True
+        )
 
     async def emit(
         self,

@@ -23,7 +23,7 @@ from orders.domain import SagaState
 from orders.messaging import consumers
 from orders.messaging.outgoing import message_for
 from orders.service_layer.sweeper import time_out_due_sagas
-from orders.service_layer.unit_of_work import OrdersUnitOfWork
+from orders.service_layer.unit_of_work import OrdersUnitOfWork, SagaFinished
 
 if TYPE_CHECKING:
     from prometheus_client import Gauge
@@ -37,6 +37,7 @@ class OrdersService:
 
     settings: OrdersSettings
     runtime: ServiceRuntime
+    saga_finished: SagaFinished | None = None  # the metrics' duration histogram
 
     @property
     def step_timeout(self) -> timedelta:
@@ -47,8 +48,9 @@ class OrdersService:
         """A new transaction; committed when the block ends without error."""
         async with self.runtime.database.transaction() as session:
             yield OrdersUnitOfWork(
-                session, self.runtime.outbox, self.step_timeout, outgoing=message_for
-            )
+                session, self.runtime.outbox, self.step_timeout, outgoing=message_for,
+                saga_finished=self.saga_finished,
+            )  # fmt: skip
 
     def unit_of_work_for(self, incoming: Incoming) -> OrdersUnitOfWork:
         """The unit of work applying an incoming message: in the consumer's transaction, and
@@ -59,6 +61,7 @@ class OrdersService:
             self.step_timeout,
             outgoing=message_for,
             replying_to=incoming.envelope,
+            saga_finished=self.saga_finished,
         )
 
     async def count_sagas(self, gauge: Gauge) -> None:
@@ -77,7 +80,14 @@ def bootstrap(settings: OrdersSettings, *, clock: Clock = utcnow) -> OrdersServi
     """Wire the runtime (database, broker, relay), the reply consumers and the saga sweeper;
     start nothing."""
     runtime = ServiceRuntime(settings, messaging_tables, MIGRATIONS_DIR, clock=clock)
-    service = OrdersService(settings, runtime)
+    durations = runtime.metrics.histogram(
+        "checkout_saga_duration_seconds",
+        "From an order placed to its saga finished (stock committed, or compensated).",
+        ["outcome"],
+    )
+    service = OrdersService(
+        settings, runtime, lambda outcome, seconds: durations.labels(outcome).observe(seconds)
+    )
     for subscription in consumers.subscriptions(service.unit_of_work_for, runtime.clock):
         runtime.subscribe(subscription)
     runtime.every(settings.saga_sweep_interval_s, service.sweep, name="saga-sweeper")

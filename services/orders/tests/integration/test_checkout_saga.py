@@ -205,3 +205,23 @@ async def test_metrics_count_sagas_by_state(
     text = await eventually(counted, timeout=20)
     assert 'checkout_sagas{state="REJECTED"} 0.0' in str(text)
     assert 'http_server_requests_total{method="POST",route="/orders",status="202"} 1.0' in str(text)
+
+
+async def test_metrics_time_each_finished_saga_by_outcome_once(
+    client: httpx.AsyncClient, participants: ScriptedParticipants
+) -> None:
+    confirmed = (await client.post("/orders", json=ORDER)).json()["id"]
+    declined = (await client.post("/orders", json={**ORDER, "payment_token": "tok_decline"})).json()
+    await settled(client, confirmed)
+    await settled(client, declined["id"])
+
+    def count(outcome: str) -> str:
+        return f'checkout_saga_duration_seconds_count{{outcome="{outcome}"}} 1.0'
+
+    async def both_finished() -> str | None:
+        text = (await client.get("/metrics")).text
+        done = count("confirmed") in text and count("rejected") in text
+        return text if done else None
+
+    text = str(await eventually(both_finished, timeout=20))
+    assert 'checkout_saga_duration_seconds_bucket{le="300.0",outcome="confirmed"} 1.0' in text

@@ -55,6 +55,7 @@ _SELECT_TIMELINE = (
     .where(_STEPS.c.order_id == bindparam("order_id"))
     .order_by(_STEPS.c.id)
 )
+_PLACED_AT = select(_ORDERS.c.created_at).where(_ORDERS.c.id == bindparam("order_id"))
 _SAGAS_BY_STATE = select(_SAGAS.c.state, func.count()).group_by(_SAGAS.c.state)
 # Only the saga row is locked.
 _LOAD_SAGA = (
@@ -231,6 +232,12 @@ class OrderRepository:
                     "b_updated_at": now,
                 },
             )
+
+    async def placed_at(self, order_id: str) -> datetime | None:
+        """When the order was placed (its saga's start)."""
+        result = await self.session.execute(_PLACED_AT, {"order_id": order_id})
+        placed: datetime | None = result.scalar_one_or_none()
+        return placed
 
     async def sagas_by_state(self) -> dict[str, int]:
         """How many sagas are in each state (for the metrics)."""

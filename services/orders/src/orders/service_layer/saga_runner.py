@@ -12,7 +12,7 @@ from datetime import datetime
 
 from chassis.faults import crash_point
 
-from orders.domain import CheckoutSaga, Decision, SagaEvent
+from orders.domain import CheckoutSaga, Decision, SagaEvent, SagaState
 from orders.service_layer.unit_of_work import OrdersUnitOfWork
 
 AFTER_STEP_BEFORE_COMMIT = "saga.after_step_before_commit"
@@ -25,10 +25,24 @@ async def apply_event(
     saga = await uow.orders.load_saga(order_id)
     if saga is None:
         return Decision()  # not an order of ours: nothing to do
+    was_finished = saga.state.finished
     decision = saga.handle(event, now)
     if decision.changed:
         await record_decision(saga, decision, uow, now=now)
+    if saga.state.finished and not was_finished:
+        await _tell_finished(saga, uow, now)
     return decision
+
+
+async def _tell_finished(saga: CheckoutSaga, uow: OrdersUnitOfWork, now: datetime) -> None:
+    """Once this transaction commits, tell how the saga ended and how long it took (the
+    metrics' duration histogram): after the commit, so a retried step is not counted twice."""
+    placed = await uow.orders.placed_at(saga.order_id)
+    if placed is None:
+        return
+    outcome = "confirmed" if saga.state is SagaState.CONFIRMED else "rejected"
+    seconds = max((now - placed).total_seconds(), 0.0)
+    uow.after_commit(lambda: uow.saga_finished(outcome, seconds))
 
 
 async def record_decision(

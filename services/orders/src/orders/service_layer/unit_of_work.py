@@ -24,9 +24,19 @@ class OrdersUnitOfWork(UnitOfWork):
         *,
         outgoing: Outgoing = no_outgoing,
         replying_to: Envelope | None = None,
+        saga_finished: SagaFinished | None = None,
     ) -> None:
         super().__init__(session, outbox, "orders", outgoing=outgoing, replying_to=replying_to)
         self.orders = OrderRepository(session, step_timeout)
+        # Told (outcome, seconds since the order was placed) once a saga's finish commits.
+        self.saga_finished: SagaFinished = saga_finished or _ignore
+
+
+SagaFinished = Callable[[str, float], None]
+
+
+def _ignore(_outcome: str, _seconds: float) -> None:
+    """No one listens (a test's unit of work, a script)."""
 
 
 UnitOfWorkFactory = Callable[[], AbstractAsyncContextManager[OrdersUnitOfWork]]
