@@ -22,6 +22,7 @@ from mkservice.generator.compose_file import (
     BASE_COMPOSE,
     NATS_CONFIG,
     NATS_CONFIG_TARGET,
+    OBSERVABILITY,
     read_init_password,
     stale_blocks,
 )
@@ -265,7 +266,8 @@ def test_creates_the_file_when_there_is_none(tmp_path: Path) -> None:
     change = register_service(tmp_path, derive_names("alpha"), 8001, "pw")
 
     assert change.old_text is None
-    assert set(yaml.safe_load(change.new_text)["services"]) == {"nats", "postgres", "alpha"}
+    services = set(yaml.safe_load(change.new_text)["services"])
+    assert services == {"nats", "postgres", *OBSERVABILITY, "alpha"}
 
 
 def test_refuses_a_file_it_cannot_edit_safely(tmp_path: Path) -> None:
@@ -297,7 +299,12 @@ def test_keeps_a_hand_written_style(tmp_path: Path) -> None:
     assert f"    volumes: [postgres-data:/var/lib/postgresql/data, {mount}]\n" in change.new_text
     # Every other line is still there, as it was written.
     new_lines = change.new_text.splitlines()
-    untouched = [line for line in text.splitlines() if "volumes: [" not in line]
+    # (but the mount's line, and Prometheus's empty list of targets: it now has one)
+    untouched = [
+        line
+        for line in text.splitlines()
+        if "volumes: [" not in line and "scrape_configs" not in line
+    ]
     assert [line for line in untouched if line in new_lines] == untouched
 
 
@@ -320,7 +327,8 @@ def test_unregistering_takes_out_the_block_the_mount_and_the_user(tmp_path: Path
     change = unregister_services(root, ["alpha"])
 
     new = yaml.safe_load(change.new_text)
-    assert set(new["services"]) == {"nats", "postgres", "beta"}
+    assert set(new["services"]) == {"nats", "postgres", *OBSERVABILITY, "beta"}
+    assert scrape_targets(new) == ["beta:8002"]
     assert not any("alpha" in str(m) for m in new["services"]["postgres"]["volumes"])
     credentials = NatsCredentials({"beta": "beta-pw"})
     assert nats_config(new) == render_config([default_grant("beta")], credentials)
@@ -389,3 +397,29 @@ def test_the_base_file_has_an_empty_valid_users_config(tmp_path: Path) -> None:
 
     assert nats_config(base) == render_config([], NatsCredentials())
     assert_nats_accepts(nats_config(base), tmp_path)
+
+
+def scrape_targets(compose: dict[str, Any]) -> list[str]:
+    """Every target Prometheus's config in ``compose`` scrapes."""
+    config = yaml.safe_load(compose["configs"]["prometheus"]["content"])
+    return [
+        t for job in config["scrape_configs"] for c in job["static_configs"] for t in c["targets"]
+    ]
+
+
+def test_prometheus_scrapes_every_service_block_and_nothing_else(tmp_path: Path) -> None:
+    root = write(tmp_path, BASE_COMPOSE)
+    assert scrape_targets(yaml.safe_load(BASE_COMPOSE)) == []
+    write(tmp_path, register_service(root, derive_names("alpha"), 8001, "pw", "a-pw").new_text)
+    write(tmp_path, register_service(root, derive_names("beta-two"), 8002, "pw", "b-pw").new_text)
+
+    new = yaml.safe_load((root / "docker-compose.yml").read_text())
+    assert scrape_targets(new) == ["alpha:8001", "beta-two:8002"]
+    for name in OBSERVABILITY:
+        assert new["services"][name]["profiles"] == ["observability"]
+    assert new["services"]["alpha"]["environment"]["OTEL_EXPORTER_OTLP_ENDPOINT"] == (
+        "${OTEL_EXPORTER_OTLP_ENDPOINT:-}"
+    )
+    collector = yaml.safe_load(new["configs"]["otel-collector"]["content"])
+    assert collector["service"]["pipelines"]["traces"]["receivers"] == ["otlp"]
+    assert collector["exporters"]["otlphttp/jaeger"]["endpoint"] == "http://jaeger:4318"

@@ -154,8 +154,10 @@ def test_registers_it_in_docker_compose_with_its_own_database(
         f"{PREFIX}NATS_PASSWORD": nats_password,
         f"{PREFIX}HOST": "0.0.0.0",
         f"{PREFIX}PORT": str(PORT),
+        "OTEL_EXPORTER_OTLP_ENDPOINT": "${OTEL_EXPORTER_OTLP_ENDPOINT:-}",
     }
     assert block["ports"] == [f"{PORT}:{PORT}"]
+    assert f'"{SLUG}:{PORT}"' in compose["configs"]["prometheus"]["content"]  # scraped
     assert set(block["depends_on"]) == {"nats", "postgres"}
     mount = f"./services/{SLUG}/deploy/postgres-init.sql:/docker-entrypoint-initdb.d/{INIT_SCRIPT}"
     assert compose["services"]["postgres"]["volumes"][-1] == f"{mount}:ro"

@@ -29,7 +29,7 @@ from scaffold_support import (
     snapshot,
 )
 
-from mkservice.generator.compose_file import stale_blocks
+from mkservice.generator.compose_file import OBSERVABILITY, stale_blocks
 
 # Every service of the workspace: nothing outside them can depend on them.
 ALL = [service.slug for service in SERVICES]
@@ -58,6 +58,7 @@ def assert_one_sentence(stderr: str) -> None:
         ([*ALL[:1], "zz-parcels"], "There is no service 'zz-parcels' to remove"),
         (["../platform"], "There is no service '../platform' to remove"),
         (["postgres"], "part of the stack"),
+        (["prometheus"], "part of the stack"),
         # orders sends commands to payments and reads its events.
         pytest.param(["payments"], "orders talks to payments", marks=with_the_checkout),
     ],
@@ -184,7 +185,8 @@ def test_removing_every_service_leaves_no_trace_of_them(without_the_checkout: Pa
 
     assert [p.name for p in (repo / "services").iterdir()] == []
     compose = yaml.safe_load((repo / "docker-compose.yml").read_text())
-    assert set(compose["services"]) == {"nats", "postgres"}
+    assert set(compose["services"]) == {"nats", "postgres", *OBSERVABILITY}
+    assert "job_name" not in compose["configs"]["prometheus"]["content"]
     assert compose["services"]["postgres"]["volumes"] == ["postgres-data:/var/lib/postgresql/data"]
     assert "user:" not in compose["configs"]["nats-users"]["content"]
     lock = tomllib.loads((repo / "uv.lock").read_text())

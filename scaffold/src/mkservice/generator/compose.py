@@ -33,9 +33,12 @@ from mkservice.generator.compose_file import (
     INFRASTRUCTURE,
     INIT_DIR,
     NATS_CONFIG,
+    PROMETHEUS_CONFIG,
     SINGLE_NODE,
     ComposeShape,
     nats_users,
+    render_prometheus_config,
+    scrape_targets,
 )
 from mkservice.generator.errors import GenerationFailed
 from mkservice.generator.naming import ServiceNames
@@ -52,6 +55,8 @@ _INIT_MOUNT = re.compile(r"/docker-entrypoint-initdb\.d/(\d+)-")
 # Environment values quoted in a block: a port is a string to compose, and a random token could
 # read as a number.
 _QUOTED = ("PORT", "NATS_PASSWORD", "STREAM_REPLICAS")
+# A service's OTLP endpoint: what the shell running compose says, or none.
+OTLP_ENDPOINT = "${OTEL_EXPORTER_OTLP_ENDPOINT:-}"
 
 
 @dataclass(frozen=True)
@@ -81,6 +86,8 @@ def service_entry(
             f"{prefix}NATS_PASSWORD": nats_password,
             f"{prefix}HOST": "0.0.0.0",
             f"{prefix}PORT": str(port),
+            # Empty (no traces exported) unless set where compose runs (docs/observability.md).
+            "OTEL_EXPORTER_OTLP_ENDPOINT": OTLP_ENDPOINT,
         },
         "ports": [f"{port}:{port}"],
         "depends_on": {name: {"condition": "service_healthy"} for name in INFRASTRUCTURE},
@@ -176,6 +183,7 @@ def register_blocks(
         yaml_edit.append_entry(services, name, _service_block(entry), _key_indent(services))
     grants = {slug: grant}
     _set_nats_users(data, root, grants, shape)
+    _set_scrape_targets(data, shape)
     new_text = yaml_edit.dump(data, text)
 
     expected = _plain(text, shape)
@@ -202,6 +210,7 @@ def unregister_blocks(shape: ComposeShape, root: Path, slugs: Iterable[str]) -> 
     for slug in sorted(slugs):
         _remove_service(services, volumes, slug, shape)
     _set_nats_users(data, root, {}, shape)
+    _set_scrape_targets(data, shape)
     new_text = yaml_edit.dump(data, old_text)
 
     expected = _plain(old_text, shape)
@@ -250,6 +259,17 @@ def _set_nats_users(
     assert isinstance(users, dict)
     users["content"] = LiteralScalarString(rendered)
     return True
+
+
+def _set_scrape_targets(data: Any, shape: ComposeShape) -> None:
+    """Render ``configs: prometheus: content`` from the service blocks, when the file has it
+    (a file made before the observability profile has not, and stays without)."""
+    config = data.get("configs") if isinstance(data, dict) else None
+    scrape = config.get(PROMETHEUS_CONFIG) if isinstance(config, dict) else None
+    if isinstance(scrape, dict) and isinstance(scrape.get("content"), LiteralScalarString):
+        rendered = render_prometheus_config(scrape_targets(data, shape))
+        if str(scrape["content"]) != rendered:
+            scrape["content"] = LiteralScalarString(rendered)
 
 
 def _nats_users_config(
@@ -331,12 +351,18 @@ def _verify(
     except yaml_edit.YAMLError as error:
         raise GenerationFailed(f"the new {shape.file} would not parse ({error}).") from None
     try:
+        scrape = new["configs"].get(PROMETHEUS_CONFIG)
         if new["configs"][NATS_CONFIG]["content"] != _nats_users_config(new, root, grants, shape):
             problem: str | None = "the NATS users would not match the service blocks"
+        elif scrape is not None and scrape.get("content") != render_prometheus_config(
+            scrape_targets(new, shape)
+        ):
+            problem = "Prometheus's scrape targets would not match the service blocks"
         else:
-            # Checked on its own, just above: the users config changes with every block.
-            new["configs"][NATS_CONFIG].pop("content")
-            expected.get("configs", {}).get(NATS_CONFIG, {}).pop("content", None)
+            # Checked on their own, just above: both configs change with every block.
+            for name in (NATS_CONFIG, PROMETHEUS_CONFIG):
+                new["configs"].get(name, {}).pop("content", None)
+                expected.get("configs", {}).get(name, {}).pop("content", None)
             problem = None if new == expected else "other parts of the file would change"
     except (KeyError, TypeError, AttributeError):
         problem = "its services, the postgres volumes or the NATS users config are missing"

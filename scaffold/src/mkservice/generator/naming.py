@@ -33,6 +33,9 @@ RESERVED = {
     "services": "the folder that holds every service",
     "nats": "the message broker's container in docker-compose.yml",
     "postgres": "the database server's container and superuser",
+    "otel-collector": "the OpenTelemetry Collector's container in docker-compose.yml",
+    "jaeger": "the trace UI's container in docker-compose.yml",
+    "prometheus": "the metrics server's container in docker-compose.yml",
 }
 
 # PostgreSQL's reserved key words (and role names it refuses): the package names the service's

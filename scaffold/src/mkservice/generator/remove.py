@@ -89,7 +89,7 @@ def plan_removal(root: Path, names: list[str]) -> RemovalPlan:
     removals = []
     workspace_text, listed = _workspace_without(root, slugs)
     for slug in slugs:
-        if slug in compose_file.INFRASTRUCTURE:
+        if slug in compose_file.SINGLE_NODE.infrastructure:
             raise Refused(
                 f"{slug!r} is part of the stack in {compose_file.COMPOSE_FILE}, not a service."
             )
