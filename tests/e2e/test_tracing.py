@@ -53,6 +53,7 @@ async def test_a_confirmed_checkout_is_one_trace_across_the_three_services(
     order = await checkout.place_and_wait([{"sku": sku, "quantity": 1}], "tok_ok")
     assert order["status"] == "CONFIRMED", order
     trace_id = checkout_trace(receiver)
+    assert checkout.trace_ids[order["id"]] == trace_id  # orders' traceresponse names it
 
     def whole() -> bool:
         spans = receiver.trace(trace_id)

@@ -56,6 +56,10 @@ def configure_tracing(service: str) -> bool:
         return False
     # Imported here: a process that exports nothing never loads the SDK.
     from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+    from opentelemetry.instrumentation.propagators import (
+        TraceResponsePropagator,
+        set_global_response_propagator,
+    )
     from opentelemetry.sdk.resources import SERVICE_NAME, Resource
     from opentelemetry.sdk.trace import TracerProvider
     from opentelemetry.sdk.trace.export import BatchSpanProcessor
@@ -64,6 +68,9 @@ def configure_tracing(service: str) -> bool:
     provider = TracerProvider(resource=Resource.create({SERVICE_NAME: name}))
     provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
     trace.set_tracer_provider(provider)
+    # Each response names its trace (``traceresponse``, W3C Trace Context level 2), so a
+    # client (the demo, a support ticket) can quote the trace of what it asked.
+    set_global_response_propagator(TraceResponsePropagator())
     _provider = provider
     log.info("exporting traces over OTLP as service %s", name)
     return True

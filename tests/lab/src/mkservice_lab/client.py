@@ -84,6 +84,8 @@ class CheckoutClient:
         }
         # ``transport`` lets a test answer in-process (httpx.MockTransport) instead of over TCP.
         self._http = httpx.AsyncClient(timeout=timeout, transport=transport)
+        # Order id -> the trace id of its checkout, when orders traces (its ``traceresponse``).
+        self.trace_ids: dict[str, str] = {}
 
     async def __aenter__(self) -> CheckoutClient:
         return self
@@ -124,6 +126,9 @@ class CheckoutClient:
         headers = {"Idempotency-Key": idempotency_key} if idempotency_key else {}
         response = await self._request("POST", "orders", "/orders", json=body, headers=headers)
         order: Order = response.json()
+        traced = response.headers.get("traceresponse", "").split("-")
+        if len(traced) == 4:  # version-trace id-span id-flags
+            self.trace_ids[order["id"]] = traced[1]
         return order
 
     async def place_and_wait(

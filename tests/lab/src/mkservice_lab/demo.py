@@ -89,6 +89,11 @@ async def play(
         started = time.monotonic()
         placed = [await _place(console, client, o) for o in demo_orders(lamp.get("available"))]
         labels = {accepted["id"]: order.label for order, accepted in placed}
+        if not client.trace_ids:
+            console.print(
+                "No traces: set OTEL_EXPORTER_OTLP_ENDPOINT to export them, and each order's "
+                "trace id is printed here (docs/observability.md)."
+            )
         with console.status("Sagas running...") as status:
             final = await client.wait_terminal(
                 list(labels), timeout=ORDERS_TIMEOUT_S, on_progress=_progress(status, labels)
@@ -110,9 +115,11 @@ async def _place(
     lines = [{"sku": SKU, "quantity": order.quantity}]
     key = f"demo-{order.label.replace(' ', '-')}"  # a fresh database each run: keys never clash
     accepted = await client.place_order(lines, order.token, idempotency_key=key)
+    trace = client.trace_ids.get(accepted["id"])
     console.print(
         f"Placed order {short_id(accepted['id'])} ([bold]{order.label}[/]: "
         f"{order.quantity} x {SKU}, {order.token})", status_text(accepted.get("status")),
+        f"trace {trace}" if trace else "",
     )  # fmt: skip
     return order, accepted
 
