@@ -34,7 +34,7 @@ def test_the_lab_declares_its_commands() -> None:
     [
         ("demo", ["--keep"]),
         ("bench", ["--quick", "--only", "--profile", "--steady", "--rate", "--seconds"]),
-        ("bench", ["--replicas", "--nats-cluster"]),
+        ("bench", ["--replicas", "--nats-cluster", "--tracing"]),
         ("chaos", ["--ci", "--seed", "--sagas", "--faults", "--postgres-restart", "--keep"]),
         ("chaos", ["--replicas", "--nats-cluster", "--cluster"]),
     ],

@@ -78,18 +78,20 @@ def checkout_rig(
     stop_grace: float = 10.0,
     replicas: int = 1,
     nats_cluster: int = 1,
+    env: Mapping[str, str] | None = None,
 ) -> Iterator[Rig]:
     """Start the stack (SQLite files in ``run_dir`` unless given URLs); stop it on leaving.
 
     ``python`` replaces the interpreter the services run with (the profiler wraps it, and gives
     the services a longer ``stop_grace`` to write their profiles). ``replicas`` processes of each
-    service (PostgreSQL only) and ``nats_cluster`` nats-server nodes give the scaled-out shape.
+    service (PostgreSQL only) and ``nats_cluster`` nats-server nodes give the scaled-out shape;
+    ``env`` is given to every service (the tracing variants set OTEL_* there).
     """
     specs = discover_services(repo, only=list(CHECKOUT_SERVICES))
     supervisor = Supervisor(
         specs, run_dir, database_urls=database_urls, cwd=repo, python=python,
         prefer_registered_ports=False, stop_grace=stop_grace, replicas=replicas,
-        nats_cluster=nats_cluster,
+        nats_cluster=nats_cluster, env=env,
     )  # fmt: skip
     with supervisor:
         urls = {spec.name: supervisor.database_url(spec) for spec in specs}

@@ -37,7 +37,7 @@ class SteadyStep:
     machine_busy: float | None
 
 
-async def _steps(rig: Rig, rates: Sequence[float], seconds: float) -> list[SteadyStep]:
+async def run_steps(rig: Rig, rates: Sequence[float], seconds: float) -> list[SteadyStep]:
     orders_db = reader(rig.database_urls["orders"])
     steps = []
     try:
@@ -79,7 +79,7 @@ def run_steady(repo: Path, console: Console, *, rates: Sequence[float], seconds:
     shutil.rmtree(run_dir, ignore_errors=True)  # a fresh stack: the seed creates the products
     with checkout_rig(repo, run_dir) as rig:
         asyncio.run(seed(rig))
-        steps = asyncio.run(_steps(rig, rates, seconds))
+        steps = asyncio.run(run_steps(rig, rates, seconds))
     for step in steps:
         console.print(describe_steady(step), highlight=False)
     return 0

@@ -45,6 +45,14 @@ def bench(
             "step (repeatable; default 20, 50, 100, 150, 200).",
         ),
     ] = None,
+    tracing: Annotated[
+        bool,
+        typer.Option(
+            "--tracing",
+            help="With --steady: run it with tracing off, at 10% and at 100% sampling (each "
+            "twice, interleaved) and print what tracing costs a saga.",
+        ),
+    ] = False,
     seconds: Annotated[
         float | None,
         typer.Option(
@@ -110,6 +118,12 @@ def bench(
             raise typer.BadParameter("--profile runs at one rate", param_hint="--rate")
         profile_rate = rates[0] if rates else 5.0
         raise typer.Exit(run_profile(repo, console, rate=profile_rate, seconds=seconds or 20.0))
+    if tracing and not steady:
+        raise typer.BadParameter("--tracing goes with --steady", param_hint="--tracing")
+    if steady and tracing:
+        from mkservice_lab.bench.tracing_cost import run_tracing_cost
+
+        raise typer.Exit(run_tracing_cost(repo, console, rates=rates, seconds=seconds or 10.0))
     if steady:
         from mkservice_lab.bench.steady import run_steady
 
