@@ -6,6 +6,8 @@ import pytest
 from chassis import tracing
 from chassis.envelope import Envelope
 from chassis.outbox import _headers_of
+from opentelemetry import trace
+from opentelemetry.trace import NonRecordingSpan, SpanContext, TraceFlags
 
 
 @pytest.mark.parametrize(
@@ -38,3 +40,15 @@ def test_without_an_endpoint_nothing_is_installed_and_no_trace_header_is_written
     headers = _headers_of("widgets.evt.created", envelope)
     assert "traceparent" not in headers
     assert headers == envelope.headers()
+
+
+def test_a_trace_sampled_out_still_carries_its_decision_to_the_next_hop() -> None:
+    sampled_out = SpanContext(
+        trace_id=0x4BF92F3577B34DA6A3CE929D0E0E4736, span_id=0x00F067AA0BA902B7,
+        is_remote=False, trace_flags=TraceFlags(0),
+    )  # fmt: skip
+    envelope = Envelope(type="widgets.created", source="widgets", correlation_id="c-1")
+    with trace.use_span(NonRecordingSpan(sampled_out)):
+        headers = _headers_of("widgets.evt.created", envelope)
+
+    assert headers["traceparent"] == "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00"

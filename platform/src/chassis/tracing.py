@@ -116,8 +116,14 @@ def carry_context(headers: MutableMapping[str, str], subject: str, message_id: s
     """Write the current trace context into an outgoing message's ``headers``, through a
     ``create`` span of the message: called when the message is added to the outbox, inside the
     business transaction, while the request or message that caused it is still current."""
-    if not trace.get_current_span().is_recording():
-        return  # tracing off (or this trace not sampled): no span, no header
+    current = trace.get_current_span()
+    if not current.get_span_context().is_valid:
+        return  # tracing off, or nothing traced caused this: no span, no header
+    if not current.is_recording():
+        # A trace sampled out: carry that decision on, so that the consumers do not sample
+        # its later hops on their own (which would make fragments of traces).
+        propagate.inject(headers)
+        return
     with tracer().start_as_current_span(
         f"create {subject}",
         kind=SpanKind.PRODUCER,
