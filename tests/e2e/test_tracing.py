@@ -31,9 +31,12 @@ def receiver() -> Iterator[OtlpReceiver]:
 @pytest.fixture(scope="module")
 def stack_options(receiver: OtlpReceiver) -> dict[str, Any]:
     # Exported every 100 ms, so the test waits for spans, not for the batch's 5 s default.
-    return {
-        "env": {"OTEL_EXPORTER_OTLP_ENDPOINT": receiver.endpoint, "OTEL_BSP_SCHEDULE_DELAY": "100"}
+    env = {
+        "OTEL_EXPORTER_OTLP_ENDPOINT": receiver.endpoint,
+        "OTEL_BSP_SCHEDULE_DELAY": "100",
+        "PAYMENTS_TRACE_DATABASE": "true",  # payments' statements too; the others' not
     }
+    return {"env": env}
 
 
 def checkout_trace(receiver: OtlpReceiver) -> str:
@@ -78,6 +81,8 @@ async def test_a_confirmed_checkout_is_one_trace_across_the_three_services(
         assert span.attributes["messaging.message.id"]
     publishes = [s for s in spans if s.name.startswith("publish ")]
     assert {s.service for s in publishes} == {"orders", "inventory", "payments"}
+    statements = {s.service for s in spans if "db.system" in s.attributes}
+    assert statements == {"payments"}, "a span per statement where TRACE_DATABASE is set"
 
 
 async def test_a_duplicated_delivery_stays_in_the_checkouts_trace(

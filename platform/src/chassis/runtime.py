@@ -25,6 +25,7 @@ from chassis.periodic import Periodic, Step
 from chassis.relay import OutboxRelay
 from chassis.settings import ServiceSettings
 from chassis.tables import MessagingTables
+from chassis.tracing import trace_database
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,8 @@ class ServiceRuntime:
         self.migrations_dir = migrations_dir
         self.clock = clock
         self.database = Database(settings.database_url)
+        if settings.trace_database:
+            trace_database(self.database.engine)
         self.broker = Broker(
             settings.nats_url,
             name=self.service,

@@ -104,6 +104,8 @@ class ServiceSettings(BaseSettings):
     # they are pruned (chassis.housekeeping).
     message_retention_s: float = Field(default=86_400.0, ge=60, le=366 * 86_400)
     housekeeping_interval_s: float = Field(default=300.0, gt=0, le=86_400)
+    # With tracing on (OTEL_EXPORTER_OTLP_ENDPOINT): a span per SQL statement too.
+    trace_database: bool = False
     # json, text, or auto: JSON lines unless stderr is a terminal (chassis.logs).
     log_format: Literal["auto", "json", "text"] = "auto"
     # Test-only: names of crash points at which the process exits at once (see chassis.faults).

@@ -98,6 +98,19 @@ def trace_app(app: Any) -> None:
     FastAPIInstrumentor.instrument_app(app, excluded_urls=UNTRACED_URLS)
 
 
+def trace_database(engine: Any) -> None:
+    """Trace the statements of ``engine`` (an ``AsyncEngine``) as client spans, when tracing is
+    on: ``<PREFIX>TRACE_DATABASE=true`` asks for it, since a saga runs a score of statements and
+    each becomes a span."""
+    if _provider is None:
+        return
+    from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
+
+    # It declares SQLAlchemy below 2.1 and would quietly do nothing on 2.1; the engine events it
+    # hooks are unchanged in 2.1, and tests/e2e/test_tracing.py checks that spans come.
+    SQLAlchemyInstrumentor().instrument(engine=engine.sync_engine, skip_dep_check=True)
+
+
 def tracer() -> Tracer:
     return trace.get_tracer(TRACER_NAME)
 
