@@ -113,3 +113,28 @@ async def test_a_duplicated_delivery_stays_in_the_checkouts_trace(
     await eventually(duplicates, timeout=20)
     [again] = duplicates()
     assert again.parent_span_id in {s.span_id for s in receiver.trace(trace_id)}
+
+
+async def test_a_timeout_and_its_compensation_stay_in_the_orders_trace(
+    stack: Supervisor, checkout: CheckoutClient, receiver: OtlpReceiver, unique: Any
+) -> None:
+    sku = unique("sku")
+    await checkout.create_product(sku, stock=3)
+    # The slow token answers after the payment step's deadline: the sweeper times it out.
+    order = await checkout.place_and_wait([{"sku": sku, "quantity": 1}], "tok_slow")
+    assert order["status"] == "REJECTED", order
+    trace_id = checkout.trace_ids[order["id"]]
+
+    def compensated() -> bool:
+        spans = receiver.trace(trace_id)
+        timed_out = [s for s in spans if s.service == "orders" and s.name == "saga deadline passed"]
+        released = [
+            s for s in processed(spans, "inventory")
+            if s.attributes["messaging.destination.name"] == "inventory.cmd.release-stock"
+        ]  # fmt: skip
+        return bool(timed_out and released)
+
+    await eventually(compensated, timeout=20)
+    spans = receiver.trace(trace_id)
+    ids = {s.span_id for s in spans}
+    assert [s.name for s in spans if not s.is_root and s.parent_span_id not in ids] == []

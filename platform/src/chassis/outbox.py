@@ -12,7 +12,7 @@ from chassis.clock import utcnow
 from chassis.db import OUTBOX_PENDING
 from chassis.envelope import Envelope
 from chassis.tracing import carry_context
-from sqlalchemy import Table, insert
+from sqlalchemy import Table, bindparam, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 
@@ -22,6 +22,12 @@ class Outbox:
     def __init__(self, table: Table) -> None:
         self.table = table
         self._insert = insert(table)  # built once; executed with each call's rows
+        self._last_headers = (
+            select(table.c.headers)
+            .where(table.c.aggregate_key == bindparam("key"))
+            .order_by(table.c.seq.desc())
+            .limit(1)
+        )
 
     async def add(
         self,
@@ -64,6 +70,12 @@ class Outbox:
         ]
         await session.execute(self._insert, rows)
         session.info[OUTBOX_PENDING] = True
+
+    async def last_headers(self, session: AsyncSession, aggregate_key: str) -> dict[str, str]:
+        """The headers of the last message queued for ``aggregate_key`` (empty when none is
+        kept): where a later step of the same flow finds its trace context."""
+        headers = (await session.execute(self._last_headers, {"key": aggregate_key})).scalar()
+        return dict(json.loads(headers)) if headers else {}
 
 
 def _headers_of(subject: str, envelope: Envelope) -> dict[str, str]:

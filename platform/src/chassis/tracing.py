@@ -111,6 +111,17 @@ def trace_database(engine: Any) -> None:
     SQLAlchemyInstrumentor().instrument(engine=engine.sync_engine, skip_dep_check=True)
 
 
+@contextmanager
+def continuing(headers: Mapping[str, str], name: str) -> Iterator[Span]:
+    """A span ``name`` continuing the trace in ``headers`` (a stored message's): for work a
+    timer starts on a flow that a request began, such as a saga's deadline passing."""
+    if _provider is None:
+        yield trace.INVALID_SPAN
+        return
+    with tracer().start_as_current_span(name, context=propagate.extract(headers)) as span:
+        yield span
+
+
 def tracer() -> Tracer:
     return trace.get_tracer(TRACER_NAME)
 

@@ -12,11 +12,13 @@ messaging layer.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
 from chassis.contracts import Contract
 from chassis.envelope import Envelope
 from chassis.outbox import Outbox
+from chassis.tracing import continuing, tracing_enabled
 from pydantic import BaseModel
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -56,6 +58,14 @@ class UnitOfWork:
         self.outgoing = outgoing
         self.replying_to = replying_to
         self.published: list[Envelope] = []
+
+    async def continuing_trace(self, aggregate_key: str, name: str) -> AbstractContextManager[Any]:
+        """A context in which what this unit of work does continues the trace of the last
+        message queued for ``aggregate_key`` (nothing to read when tracing is off): a timer's
+        work on a flow (the saga sweeper's timeouts) stays in the trace its request began."""
+        if not tracing_enabled():
+            return nullcontext()
+        return continuing(await self.outbox.last_headers(self.session, aggregate_key), name)
 
     def after_commit(self, callback: Callable[[], None]) -> None:
         """Run ``callback`` once this transaction has committed, never if it rolls back: for an

@@ -27,6 +27,8 @@ async def time_out_due_sagas(
     handled = 0
     for order_id in due:
         async with unit_of_work() as uow:
-            decision = await apply_event(order_id, DeadlinePassed(), uow, now=now)
+            # The timeout and its compensation stay in the trace the order's request began.
+            with await uow.continuing_trace(order_id, "saga deadline passed"):
+                decision = await apply_event(order_id, DeadlinePassed(), uow, now=now)
         handled += decision.changed
     return handled
