@@ -93,3 +93,26 @@ async def _at_least(value: object, expected: float) -> bool:
 
 async def _is(value: object, expected: float) -> bool:
     return await value == expected  # type: ignore[misc]
+
+
+async def test_the_saga_histogram_counts_the_demos_four_outcomes(
+    stack: Supervisor, checkout: CheckoutClient, unique: Callable[[str], str]
+) -> None:
+    def counts(samples: dict[tuple[str, tuple[tuple[str, str], ...]], float]) -> dict[str, float]:
+        name = "checkout_saga_duration_seconds_count"
+        return {o: samples.get((name, (("outcome", o),)), 0.0) for o in ("confirmed", "rejected")}
+
+    before = counts(await scrape(stack.url("orders")))
+    sku = unique("sku")
+    await checkout.create_product(sku, stock=5)
+    demo = [(1, "tok_ok"), (1000, "tok_ok"), (1, "tok_decline"), (1, "tok_slow")]
+    placed = [await checkout.place_order([{"sku": sku, "quantity": n}], token) for n, token in demo]
+    finished = await checkout.wait_terminal([order["id"] for order in placed], timeout=60)
+    statuses = [finished[order["id"]]["status"] for order in placed]
+    assert statuses == ["CONFIRMED", "REJECTED", "REJECTED", "REJECTED"]
+
+    async def counted() -> bool:
+        now = counts(await scrape(stack.url("orders")))
+        return {o: now[o] - before[o] for o in now} == {"confirmed": 1.0, "rejected": 3.0}
+
+    await eventually(counted, timeout=20)
