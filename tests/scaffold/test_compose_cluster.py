@@ -118,7 +118,7 @@ def test_the_cluster_has_the_users_of_the_single_node_file() -> None:
 def test_the_base_file_is_a_valid_empty_cluster(tmp_path: Path) -> None:
     base = yaml.safe_load(BASE_CLUSTER_COMPOSE)
 
-    assert set(base["services"]) == {*NATS_NODES, "postgres"}
+    assert set(base["services"]) == {*NATS_NODES, "postgres", *OBSERVABILITY}
     assert configs_of(base)[NATS_CONFIG] == render_config([], NatsCredentials())
     for node in NATS_NODES:
         folder = tmp_path / node
@@ -139,10 +139,9 @@ def single_facts(slug: str) -> tuple[int, str, str]:
 
 
 def test_the_cluster_has_every_service_of_docker_compose_and_no_other() -> None:
-    # The observability profile is docker-compose.yml's only (docs/observability.md).
     not_services = ("nats", "postgres", *OBSERVABILITY)
     singles = [name for name in SINGLE["services"] if name not in not_services]
-    expected = {*NATS_NODES, "postgres"}
+    expected = {*NATS_NODES, "postgres", *OBSERVABILITY}
     for slug in singles:
         expected |= {migrate_block(slug), slug}
 
@@ -254,7 +253,7 @@ def test_creates_the_cluster_file_when_there_is_none(tmp_path: Path) -> None:
 
     assert change.old_text is None
     services = set(yaml.safe_load(change.new_text)["services"])
-    assert services == {*NATS_NODES, "postgres", "alpha-migrate", "alpha"}
+    assert services == {*NATS_NODES, "postgres", *OBSERVABILITY, "alpha-migrate", "alpha"}
 
 
 def test_the_configs_stay_valid_with_services(tmp_path: Path) -> None:
@@ -425,3 +424,19 @@ def test_a_service_user_keeps_its_stream_on_all_three_nodes(tmp_path: Path) -> N
     assert info.config.num_replicas == 3
     assert info.cluster is not None and len(info.cluster.replicas or []) == 2
     assert info.state.messages == 1
+
+
+def test_prometheus_finds_every_replica_of_each_service_by_dns(tmp_path: Path) -> None:
+    register_both(tmp_path, "alpha", 8001, "alpha-pw")
+    compose = yaml.safe_load((tmp_path / CLUSTER_FILE).read_text())
+
+    scrape = yaml.safe_load(compose["configs"]["prometheus"]["content"])
+    assert scrape["scrape_configs"] == [
+        {"job_name": "alpha", "dns_sd_configs": [{"names": ["alpha"], "type": "A", "port": 8001}]}
+    ]
+    replicas = compose["services"]["alpha"]
+    assert (
+        replicas["environment"]["OTEL_EXPORTER_OTLP_ENDPOINT"] == "${OTEL_EXPORTER_OTLP_ENDPOINT:-}"
+    )
+    for name in OBSERVABILITY:
+        assert compose["services"][name]["profiles"] == ["observability"]

@@ -267,7 +267,8 @@ def _set_scrape_targets(data: Any, shape: ComposeShape) -> None:
     config = data.get("configs") if isinstance(data, dict) else None
     scrape = config.get(PROMETHEUS_CONFIG) if isinstance(config, dict) else None
     if isinstance(scrape, dict) and isinstance(scrape.get("content"), LiteralScalarString):
-        rendered = render_prometheus_config(scrape_targets(data, shape))
+        targets = scrape_targets(data, shape)
+        rendered = render_prometheus_config(targets, replicated=shape.replicated)
         if str(scrape["content"]) != rendered:
             scrape["content"] = LiteralScalarString(rendered)
 
@@ -355,7 +356,7 @@ def _verify(
         if new["configs"][NATS_CONFIG]["content"] != _nats_users_config(new, root, grants, shape):
             problem: str | None = "the NATS users would not match the service blocks"
         elif scrape is not None and scrape.get("content") != render_prometheus_config(
-            scrape_targets(new, shape)
+            scrape_targets(new, shape), replicated=shape.replicated
         ):
             problem = "Prometheus's scrape targets would not match the service blocks"
         else:

@@ -22,7 +22,14 @@ from typing import Any
 from chassis import naming
 
 from mkservice.generator import compose
-from mkservice.generator.compose_file import NATS_CONFIG, NATS_CONFIG_TARGET, ComposeShape
+from mkservice.generator.compose_file import (
+    NATS_CONFIG,
+    NATS_CONFIG_TARGET,
+    OBSERVABILITY,
+    OBSERVABILITY_BLOCKS,
+    OBSERVABILITY_CONFIGS,
+    ComposeShape,
+)
 from mkservice.generator.errors import Refused
 from mkservice.generator.naming import ServiceNames
 from mkservice.stack.nats_auth import ServiceGrant
@@ -136,6 +143,7 @@ services:
       timeout: 3s
       retries: 30
 
+{OBSERVABILITY_BLOCKS}
 volumes:
 {volumes}\
   postgres-data:
@@ -155,7 +163,7 @@ configs:
         users: [
         ]
       }}
-"""
+{OBSERVABILITY_CONFIGS}"""
 
 
 BASE_CLUSTER_COMPOSE = _base_text()
@@ -163,8 +171,9 @@ BASE_CLUSTER_COMPOSE = _base_text()
 CLUSTER = ComposeShape(
     CLUSTER_FILE,
     BASE_CLUSTER_COMPOSE,
-    (*NATS_NODES, "postgres"),
+    (*NATS_NODES, "postgres", *OBSERVABILITY),
     lambda slug: (migrate_block(slug), slug),
+    replicated=True,
 )
 
 
@@ -197,6 +206,7 @@ def cluster_entries(
             f"{prefix}STREAM_REPLICAS": str(STREAM_REPLICAS),
             f"{prefix}HOST": "0.0.0.0",
             f"{prefix}PORT": str(port),
+            "OTEL_EXPORTER_OTLP_ENDPOINT": compose.OTLP_ENDPOINT,
         },
         # The container port only: each replica gets a host port of its own.
         "ports": [str(port)],
