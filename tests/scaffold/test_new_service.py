@@ -35,6 +35,7 @@ import yaml
 from chassis.embedded_nats import nats_server_binary
 from chassis.processes import dies_with_parent
 from chassis.testing import NatsServer, eventually, free_port
+from chassis.testing.otlp import OtlpReceiver, ReceivedSpan
 from scaffold_support import (
     ROOT,
     SERVICES,
@@ -317,8 +318,15 @@ OPERATOR_PASSWORD = "test-operator-password"
 
 
 @pytest.fixture
+def otlp() -> Iterator[OtlpReceiver]:
+    """An OTLP/HTTP receiver the generated service exports its traces to."""
+    with OtlpReceiver() as receiver:
+        yield receiver
+
+
+@pytest.fixture
 def running_service(
-    generated: tuple[Path, dict[str, Any]], tmp_path: Path
+    generated: tuple[Path, dict[str, Any]], tmp_path: Path, otlp: OtlpReceiver
 ) -> Iterator[tuple[str, NatsServer, Path]]:
     """``python -m <package> serve --migrate`` on a free port, with its own SQLite file and a
     real nats-server with docker-compose.yml's users (plus an operator, for the test to read the
@@ -342,6 +350,8 @@ def running_service(
         "RELAY_POLL_INTERVAL_S": "0.2",
     }
     env = service_env(repo, **{f"{PREFIX}{name}": value for name, value in settings.items()})
+    # Traces too: exported every 100 ms to a receiver of the test's.
+    env |= {"OTEL_EXPORTER_OTLP_ENDPOINT": otlp.endpoint, "OTEL_BSP_SCHEDULE_DELAY": "100"}
     log = (tmp_path / "service.log").open("wb")
     process = subprocess.Popen(
         [sys.executable, "-m", PACKAGE, "serve", "--migrate"],
@@ -377,7 +387,7 @@ def wait_ready(base_url: str, log: Path, timeout: float = 60) -> None:
 
 
 async def test_the_app_serves_and_its_event_reaches_nats_through_the_outbox(
-    running_service: tuple[str, NatsServer, Path], tmp_path: Path
+    running_service: tuple[str, NatsServer, Path], tmp_path: Path, otlp: OtlpReceiver
 ) -> None:
     base_url, broker, database = running_service
     wait_ready(base_url, tmp_path / "service.log")
@@ -424,3 +434,12 @@ async def test_the_app_serves_and_its_event_reaches_nats_through_the_outbox(
         assert f'messages_processed_total{{consumer="{SLUG}-' in scraped
     first_line = (tmp_path / "service.log").read_text().splitlines()[0]
     assert json.loads(first_line)["service"] == SLUG  # not a terminal: JSON lines
+
+    def traced() -> list[ReceivedSpan]:
+        posts = [s for s in otlp if s.name == "POST /items"]
+        spans = otlp.trace(posts[0].trace_id) if posts else []
+        return spans if any(s.name.startswith("process ") for s in spans) else []
+
+    # Traces too: the request, and its event read back by its own consumer, in one trace.
+    await eventually(traced, timeout=20)
+    assert {span.service for span in traced()} == {SLUG}
