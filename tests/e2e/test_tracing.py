@@ -43,16 +43,28 @@ def processed(spans: list[ReceivedSpan], service: str) -> list[ReceivedSpan]:
     return [s for s in spans if s.service == service and s.kind == CONSUMER]
 
 
+async def traced_checkout(
+    checkout: CheckoutClient, unique: Any, token: str
+) -> tuple[dict[str, Any], str]:
+    """One order of one unit of a fresh product, once its saga is over, and its trace id (from
+    orders' ``traceresponse``)."""
+    sku = unique("sku")
+    await checkout.create_product(sku, stock=3)
+    order = await checkout.place_and_wait([{"sku": sku, "quantity": 1}], token)
+    return dict(order), checkout.trace_ids[order["id"]]
+
+
+def orphans(spans: list[ReceivedSpan]) -> list[str]:
+    """The spans whose parent is not in ``spans``, but the root: none when they form one tree."""
+    ids = {s.span_id for s in spans}
+    return [s.name for s in spans if not s.is_root and s.parent_span_id not in ids]
+
+
 async def test_a_confirmed_checkout_is_one_trace_across_the_three_services(
     stack: Supervisor, checkout: CheckoutClient, receiver: OtlpReceiver, unique: Any
 ) -> None:
-    sku = unique("sku")
-    await checkout.create_product(sku, stock=3)
-    order = await checkout.place_and_wait([{"sku": sku, "quantity": 1}], "tok_ok")
+    order, trace_id = await traced_checkout(checkout, unique, "tok_ok")
     assert order["status"] == "CONFIRMED", order
-    trace_id = checkout.trace_ids[order["id"]]  # orders' traceresponse names it
-    posts = [s for s in receiver.trace(trace_id) if s.kind == SERVER]
-    assert [s.name for s in posts] == ["POST /orders"]
 
     def whole() -> bool:
         spans = receiver.trace(trace_id)
@@ -67,11 +79,10 @@ async def test_a_confirmed_checkout_is_one_trace_across_the_three_services(
     await eventually(whole, timeout=20)
     spans = receiver.trace(trace_id)
     assert {s.service for s in spans} == {"orders", "inventory", "payments"}
+    assert [s.name for s in spans if s.kind == SERVER] == ["POST /orders"]
     [root] = [s for s in spans if s.is_root]
     assert (root.service, root.name) == ("orders", "POST /orders")
-    ids = {s.span_id for s in spans}
-    orphans = [s.name for s in spans if not s.is_root and s.parent_span_id not in ids]
-    assert orphans == [], "every span's parent is in the trace: one tree from the POST"
+    assert orphans(spans) == [], "every span's parent is in the trace: one tree from the POST"
     for span in processed(spans, "inventory"):
         assert span.attributes["messaging.system"] == "nats"
         assert span.attributes["messaging.message.id"]
@@ -84,10 +95,7 @@ async def test_a_confirmed_checkout_is_one_trace_across_the_three_services(
 async def test_a_duplicated_delivery_stays_in_the_checkouts_trace(
     stack: Supervisor, checkout: CheckoutClient, receiver: OtlpReceiver, unique: Any
 ) -> None:
-    sku = unique("sku")
-    await checkout.create_product(sku, stock=3)
-    order = await checkout.place_and_wait([{"sku": sku, "quantity": 1}], "tok_ok")
-    trace_id = checkout.trace_ids[order["id"]]
+    _order, trace_id = await traced_checkout(checkout, unique, "tok_ok")
     client = await nats.connect(servers=stack.operator_nats_url.split(","))
     try:
         js = client.jetstream()
@@ -122,12 +130,9 @@ async def test_a_duplicated_delivery_stays_in_the_checkouts_trace(
 async def test_a_timeout_and_its_compensation_stay_in_the_orders_trace(
     stack: Supervisor, checkout: CheckoutClient, receiver: OtlpReceiver, unique: Any
 ) -> None:
-    sku = unique("sku")
-    await checkout.create_product(sku, stock=3)
     # The slow token answers after the payment step's deadline: the sweeper times it out.
-    order = await checkout.place_and_wait([{"sku": sku, "quantity": 1}], "tok_slow")
+    order, trace_id = await traced_checkout(checkout, unique, "tok_slow")
     assert order["status"] == "REJECTED", order
-    trace_id = checkout.trace_ids[order["id"]]
 
     def compensated() -> bool:
         spans = receiver.trace(trace_id)
@@ -139,6 +144,4 @@ async def test_a_timeout_and_its_compensation_stay_in_the_orders_trace(
         return bool(timed_out and released)
 
     await eventually(compensated, timeout=20)
-    spans = receiver.trace(trace_id)
-    ids = {s.span_id for s in spans}
-    assert [s.name for s in spans if not s.is_root and s.parent_span_id not in ids] == []
+    assert orphans(receiver.trace(trace_id)) == []
