@@ -55,7 +55,6 @@ _SELECT_TIMELINE = (
     .where(_STEPS.c.order_id == bindparam("order_id"))
     .order_by(_STEPS.c.id)
 )
-_PLACED_AT = select(_ORDERS.c.created_at).where(_ORDERS.c.id == bindparam("order_id"))
 _SAGAS_BY_STATE = select(_SAGAS.c.state, func.count()).group_by(_SAGAS.c.state)
 # Only the saga row is locked.
 _LOAD_SAGA = (
@@ -64,6 +63,7 @@ _LOAD_SAGA = (
         _ORDERS.c.status.label("order_status"),
         _ORDERS.c.total_cents.label("order_total_cents"),
         _ORDERS.c.payment_token,
+        _ORDERS.c.created_at.label("order_created_at"),
     )
     .join(_ORDERS, _ORDERS.c.id == _SAGAS.c.order_id)
     .where(_SAGAS.c.order_id == bindparam("order_id"))
@@ -102,6 +102,8 @@ class OrderRepository:
         # What each order row shows as this transaction read or wrote it: the row is updated
         # only when that changes.
         self._shown: dict[str, Shown] = {}
+        # When each saga loaded here started (its order was placed): read with the saga.
+        self._placed_at: dict[str, datetime] = {}
 
     async def add(
         self, order: Order, *, idempotency_key: str | None, fingerprint: str | None
@@ -175,6 +177,7 @@ class OrderRepository:
         if row is None:
             return None
         self._shown[order_id] = (OrderStatus(row.order_status), row.order_total_cents)
+        self._placed_at[order_id] = row.order_created_at
         return CheckoutSaga(
             CheckoutData(row.order_id, row.payment_token, total_cents=row.total_cents),
             self.step_timeout,
@@ -233,11 +236,9 @@ class OrderRepository:
                 },
             )
 
-    async def placed_at(self, order_id: str) -> datetime | None:
-        """When the order was placed (its saga's start)."""
-        result = await self.session.execute(_PLACED_AT, {"order_id": order_id})
-        placed: datetime | None = result.scalar_one_or_none()
-        return placed
+    def placed_at(self, order_id: str) -> datetime | None:
+        """When the order of a saga loaded in this transaction was placed (its saga's start)."""
+        return self._placed_at.get(order_id)
 
     async def sagas_by_state(self) -> dict[str, int]:
         """How many sagas are in each state (for the metrics)."""

@@ -30,14 +30,14 @@ async def apply_event(
     if decision.changed:
         await record_decision(saga, decision, uow, now=now)
     if saga.state.finished and not was_finished:
-        await _tell_finished(saga, uow, now)
+        _tell_finished(saga, uow, now)
     return decision
 
 
-async def _tell_finished(saga: CheckoutSaga, uow: OrdersUnitOfWork, now: datetime) -> None:
+def _tell_finished(saga: CheckoutSaga, uow: OrdersUnitOfWork, now: datetime) -> None:
     """Once this transaction commits, tell how the saga ended and how long it took (the
     metrics' duration histogram): after the commit, so a retried step is not counted twice."""
-    placed = await uow.orders.placed_at(saga.order_id)
+    placed = uow.orders.placed_at(saga.order_id)
     if placed is None:
         return
     outcome = "confirmed" if saga.state is SagaState.CONFIRMED else "rejected"
