@@ -57,3 +57,38 @@ def test_a_service_says_where_it_connects_with_passwords_masked() -> None:
     assert lines[0].startswith("database postgresql+asyncpg://keeper:***@db.internal:5432/stock")
     assert lines[0].endswith("(STOCK_KEEPER_DATABASE_URL)")
     assert lines[1] == "NATS nats://keeper:***@127.0.0.1:4222 (STOCK_KEEPER_NATS_URL)"
+
+
+def test_migrations_use_the_database_url_unless_given_their_own() -> None:
+    runtime = "postgresql://keeper:s3cret@db.internal:5432/stock"
+    assert StockKeeperSettings(database_url=runtime).migration_database_url == (
+        "postgresql+asyncpg://keeper:s3cret@db.internal:5432/stock"
+    )
+    migrator = "postgresql://keeper_migrator:0wner@db.internal:5432/stock"
+    settings = StockKeeperSettings(database_url=runtime, migration_database_url=migrator)
+    assert settings.migration_database_url.startswith("postgresql+asyncpg://keeper_migrator:")
+
+
+def test_a_migration_url_of_another_database_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    from chassis.settings import ConfigError, load_settings
+
+    monkeypatch.setenv("STOCK_KEEPER_DATABASE_URL", "postgresql://keeper:pw@db:5432/stock")
+    monkeypatch.setenv("STOCK_KEEPER_MIGRATION_DATABASE_URL", "postgresql://m:pw@db:5432/other")
+    with pytest.raises(ConfigError, match="STOCK_KEEPER_MIGRATION_DATABASE_URL: must name the"):
+        load_settings(StockKeeperSettings)
+
+
+def test_a_service_says_which_role_migrates_when_it_is_another() -> None:
+    from chassis.service_cli import where_it_connects
+
+    settings = StockKeeperSettings(
+        database_url="postgresql://keeper:s3cret@db.internal:5432/stock",
+        migration_database_url="postgresql://keeper_migrator:0wner@db.internal:5432/stock",
+    )
+    lines = where_it_connects(settings)
+
+    assert "0wner" not in " ".join(lines)
+    assert lines[1] == (
+        "migrations postgresql+asyncpg://keeper_migrator:***@db.internal:5432/stock "
+        "(STOCK_KEEPER_MIGRATION_DATABASE_URL)"
+    )

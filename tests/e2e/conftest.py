@@ -84,6 +84,7 @@ class StackLauncher:
         env: dict[str, str] | None = None,
         seed: bool = False,
         prefer_registered_ports: bool = False,
+        console: bool = False,
     ) -> Supervisor:
         """Start a stack and return it once every service is ready.
 
@@ -91,17 +92,20 @@ class StackLauncher:
         suite may hold 8001-8003 while the tests run.
         """
         specs = discover_services(REPO, only=services)
-        urls = {s.name: self.sandbox.database_url(s.name) for s in specs} if self.sandbox else {}
+        databases = {s.name: self.sandbox.database(s.name) for s in specs} if self.sandbox else {}
+        urls = {name: database.url for name, database in databases.items()}
         seeding = seed and any(spec.name == "inventory" for spec in specs)
         supervisor = Supervisor(
             specs,
             self.base_dir / f"stack-{len(self._started) + 1}",
             database_urls=urls,
+            migration_database_urls={n: d.migration_url for n, d in databases.items()},
             env={**E2E_ENV, **(env or {})},
             prepare={"inventory": [["migrate"], ["seed"]]} if seeding else None,
             prefer_registered_ports=prefer_registered_ports,
             ready_timeout=90,  # three services importing at once on two slow cores
             cwd=REPO,
+            console=console,
         )
         self._started.append((supervisor, list(urls.values())))
         return supervisor.start()
@@ -202,7 +206,8 @@ def start_stack(
 
 @pytest.fixture
 async def checkout(stack: Supervisor) -> AsyncIterator[CheckoutClient]:
-    async with CheckoutClient(replica_urls(stack)) as client:  # every replica, in turn
+    # Every replica in turn, with tokens this stack's issuer mints.
+    async with CheckoutClient(replica_urls(stack), tokens=stack) as client:
         yield client
 
 
@@ -238,3 +243,12 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 def _failed(request: pytest.FixtureRequest) -> bool:
     report = getattr(request.node, "report_call", None)
     return bool(report is not None and report.failed)
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """One line, once, when the browser tests were skipped for want of Chromium."""
+    from e2e.browser import HOW_TO_GET_IT, chromium_path
+
+    if chromium_path() is None and terminalreporter.stats.get("skipped"):
+        # `mkservice test` (make test) shows this line even though the suite passes.
+        terminalreporter.write_line(f"mkservice note: skipped browser tests: {HOW_TO_GET_IT}.")

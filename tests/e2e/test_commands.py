@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -81,6 +82,11 @@ def test_up_serves_until_ctrl_c_then_stops_everything(
     for service in ("orders", "inventory", "payments"):
         assert re.search(rf"{service} .*http://127\.0\.0\.1:\d+/docs", up.output), up.output
     assert len(processes_of(up.run_dir)) >= 4
+    # The saga console is up beside them, on this machine only, and shows the sagas.
+    console = re.search(r"Saga console: (http://127\.0\.0\.1:\d+)", up.output)
+    assert console, up.output
+    with urllib.request.urlopen(console.group(1) + "/sagas", timeout=10) as page:
+        assert page.status == 200 and b"Checkouts" in page.read()
 
     up.process.send_signal(signal.SIGINT)
     rest, _ = up.process.communicate(timeout=60)
@@ -133,6 +139,7 @@ def test_demo_reaches_every_expected_outcome_and_stops_cleanly(
     output = completed.stdout + completed.stderr
     assert completed.returncode == 0, output
     assert "Every order reached its expected outcome." in output
+    assert re.search(r"Saga console: http://127\.0\.0\.1:\d+/sagas", output), output
     run_dir = Path(re.findall(r"Run folder \(logs, data\): (\S+)", output)[0])
     assert processes_of(run_dir) == []
     shutil.rmtree(run_dir)  # kept (--keep) only to look for leftovers by its path

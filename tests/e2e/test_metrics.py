@@ -15,10 +15,14 @@ from mkservice.stack import Supervisor
 from mkservice_lab.client import CheckoutClient
 
 
-async def scrape(url: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
-    """Every sample at ``url``/metrics: (name, sorted labels) -> value."""
+async def scrape(
+    stack: Supervisor, service: str
+) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    """Every sample of ``service``'s /metrics: (name, sorted labels) -> value, scraped with a
+    token of the ``metrics`` scope as Prometheus's own client would."""
+    authorization = {"Authorization": f"Bearer {stack.token('prometheus', ['metrics'])}"}
     async with httpx.AsyncClient(timeout=5) as http:
-        response = await http.get(f"{url}/metrics")
+        response = await http.get(f"{stack.url(service)}/metrics", headers=authorization)
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/plain")
     return {
@@ -28,30 +32,29 @@ async def scrape(url: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], floa
     }
 
 
-async def pending(url: str) -> float:
-    return (await scrape(url))[("outbox_pending_messages", ())]
+async def pending(stack: Supervisor) -> float:
+    return (await scrape(stack, "orders"))[("outbox_pending_messages", ())]
 
 
 async def test_outbox_rows_wait_while_nats_is_down_and_none_once_it_is_back(
     stack: Supervisor, checkout: CheckoutClient, unique: Callable[[str], str]
 ) -> None:
-    orders = stack.url("orders")
     sku = unique("sku")
     await checkout.create_product(sku, stock=5)
     assert stack.nats is not None
     await asyncio.to_thread(stack.nats.stop)
     try:
         placed = await checkout.place_order([{"sku": sku, "quantity": 1}], "tok_ok")
-        await eventually(lambda: _at_least(pending(orders), 1), timeout=10)
-        samples = await scrape(orders)
+        await eventually(lambda: _at_least(pending(stack), 1), timeout=10)
+        samples = await scrape(stack, "orders")
         assert samples[("outbox_oldest_pending_age_seconds", ())] >= 0.0
         assert samples[("outbox_relay_publish_failures_total", ())] >= 0.0
     finally:
         await asyncio.to_thread(stack.nats.start)
-    await eventually(lambda: _is(pending(orders), 0), timeout=30)
+    await eventually(lambda: _is(pending(stack), 0), timeout=30)
     order = (await checkout.wait_terminal([placed["id"]], timeout=60))[placed["id"]]
-    assert order["status"] == "CONFIRMED"
-    samples = await scrape(orders)
+    assert order["status"] == "CONFIRMED", order
+    samples = await scrape(stack, "orders")
     assert samples[("outbox_oldest_pending_age_seconds", ())] == 0.0
     post = (
         "http_server_requests_total",
@@ -66,7 +69,7 @@ async def test_outbox_rows_wait_while_nats_is_down_and_none_once_it_is_back(
 
     async def inventory_counted() -> bool:
         # Reserved and committed; its lag is read from JetStream at each scrape.
-        inventory = await scrape(stack.url("inventory"))
+        inventory = await scrape(stack, "inventory")
         processed = inventory.get(("messages_processed_total", commands), 0)
         return processed >= 2 and ("consumer_pending_messages", commands) in inventory
 
@@ -77,8 +80,9 @@ async def test_a_path_with_an_id_is_counted_under_its_route(
     stack: Supervisor, checkout: CheckoutClient
 ) -> None:
     async with httpx.AsyncClient(timeout=5) as http:
-        await http.get(f"{stack.url('orders')}/orders/no-such-order")
-    samples = await scrape(stack.url("orders"))
+        await http.get(f"{stack.url('orders')}/orders/no-such-order",
+                       headers=checkout.authorization("c-1"))  # fmt: skip
+    samples = await scrape(stack, "orders")
     route = (
         "http_server_requests_total",
         (("method", "GET"), ("route", "/orders/{order_id}"), ("status", "404")),
@@ -102,7 +106,7 @@ async def test_the_saga_histogram_counts_the_demos_four_outcomes(
         name = "checkout_saga_duration_seconds_count"
         return {o: samples.get((name, (("outcome", o),)), 0.0) for o in ("confirmed", "rejected")}
 
-    before = counts(await scrape(stack.url("orders")))
+    before = counts(await scrape(stack, "orders"))
     sku = unique("sku")
     await checkout.create_product(sku, stock=5)
     demo = [(1, "tok_ok"), (1000, "tok_ok"), (1, "tok_decline"), (1, "tok_slow")]
@@ -112,7 +116,7 @@ async def test_the_saga_histogram_counts_the_demos_four_outcomes(
     assert statuses == ["CONFIRMED", "REJECTED", "REJECTED", "REJECTED"]
 
     async def counted() -> bool:
-        now = counts(await scrape(stack.url("orders")))
+        now = counts(await scrape(stack, "orders"))
         return {o: now[o] - before[o] for o in now} == {"confirmed": 1.0, "rejected": 3.0}
 
     await eventually(counted, timeout=20)

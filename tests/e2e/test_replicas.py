@@ -4,6 +4,7 @@ three-node cluster, every replica serves the checkout, and Ctrl-C stops them all
 
 from __future__ import annotations
 
+import os
 import re
 import signal
 import subprocess
@@ -15,8 +16,11 @@ from pathlib import Path
 import httpx
 import nats
 import pytest
+from chassis.auth.dev_issuer import DevIssuer
 from chassis.processes import dies_with_parent
+from chassis.settings import DATA_DIR_ENV
 
+from mkservice.stack.dev_issuer import workspace_issuer
 from mkservice_lab.client import CheckoutClient
 
 REPO = Path(__file__).resolve().parents[2]
@@ -93,6 +97,12 @@ def test_refuses_replicas_on_sqlite_in_one_sentence_and_starts_nothing(
     assert processes_of(tmp_path / "run") == []
 
 
+def workspace_tokens() -> DevIssuer:
+    """The issuer `mkservice up` signs with: the workspace's development key (as
+    `mkservice token` uses it)."""
+    return workspace_issuer(Path(os.environ.get(DATA_DIR_ENV) or REPO / ".data"))
+
+
 async def stream_replicas(operator_urls: str) -> dict[str, int]:
     """Each stream's number of replicas, asked of the cluster as the operator."""
     client = await nats.connect(servers=operator_urls.split(","))
@@ -134,7 +144,7 @@ async def test_every_orders_replica_checks_out_and_ctrl_c_stops_every_replica(
         # The other services' second replicas too, so both replicas of each take requests.
         second = replica.endswith("-2")
         through = {s: urls[f"{s}-2" if second else s] for s in SERVICES} | {"orders": urls[replica]}
-        async with CheckoutClient(through) as checkout:
+        async with CheckoutClient(through, tokens=workspace_tokens()) as checkout:
             if not second:
                 await checkout.create_product(sku, stock=5)
             order = await checkout.place_and_wait([{"sku": sku, "quantity": 1}], "tok_ok")

@@ -90,6 +90,14 @@ async def test_a_confirmed_checkout_is_one_trace_across_the_three_services(
     assert {s.service for s in publishes} == {"orders", "inventory", "payments"}
     statements = {s.service for s in spans if "db.system" in s.attributes}
     assert statements == {"payments"}, "a span per statement where TRACE_DATABASE is set"
+    # The operations API (what the saga console shows) names the same trace.
+    detail = await checkout._request(
+        "GET",
+        "orders",
+        f"/operations/sagas/{order['id']}",
+        headers=checkout.authorization("ops", ["admin"]),
+    )
+    assert detail.json()["trace_id"] == trace_id
 
 
 async def test_a_duplicated_delivery_stays_in_the_checkouts_trace(
@@ -144,4 +152,6 @@ async def test_a_timeout_and_its_compensation_stay_in_the_orders_trace(
         return bool(timed_out and released)
 
     await eventually(compensated, timeout=20)
+    # Each service exports in its own batches: a parent's batch may still be on its way.
+    await eventually(lambda: orphans(receiver.trace(trace_id)) == [], timeout=10)
     assert orphans(receiver.trace(trace_id)) == []

@@ -37,11 +37,13 @@ def fault_stack(
     tmp_path_factory: pytest.TempPathFactory, postgres_sandbox: PostgresSandbox | None
 ) -> Iterator[Supervisor]:
     specs = discover_services(REPO)
-    urls = (
-        {s.name: postgres_sandbox.database_url(s.name) for s in specs} if postgres_sandbox else {}
+    databases = (
+        {s.name: postgres_sandbox.database(s.name) for s in specs} if postgres_sandbox else {}
     )
+    urls = {name: database.url for name, database in databases.items()}
     supervisor = Supervisor(
         specs, tmp_path_factory.mktemp("faults"), database_urls=urls, env=FAULT_ENV,
+        migration_database_urls={n: d.migration_url for n, d in databases.items()},
         prefer_registered_ports=False, ready_timeout=120, cwd=REPO,
     )  # fmt: skip
     supervisor.start()
@@ -72,8 +74,10 @@ async def operator(stack: Supervisor) -> AsyncIterator[Client]:
 
 
 @pytest.fixture
-async def http() -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(timeout=15) as client:
+async def http(stack: Supervisor) -> AsyncIterator[httpx.AsyncClient]:
+    """A client of the stack's APIs as the operator (an admin token; its orders are its own)."""
+    authorization = {"Authorization": f"Bearer {stack.token('ops', ['admin'])}"}
+    async with httpx.AsyncClient(timeout=15, headers=authorization) as client:
         yield client
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from chassis.testing import NatsServer, free_port
+from chassis.testing import NatsServer, TestIssuer, free_port
 from sqlalchemy.engine import make_url
 
 REPO = Path(__file__).resolve().parents[2]
@@ -61,7 +61,23 @@ def test_every_service_refuses_an_unparseable_database_url(
     assert_refused(package, env, f"{prefix}_DATABASE_URL", "is not a database URL")
 
 
-def test_orders_accepts_orders_while_the_broker_is_unreachable(tmp_path: Path) -> None:
+@pytest.mark.parametrize(("package", "prefix"), SERVICES, ids=[s[0] for s in SERVICES])
+@pytest.mark.parametrize("missing", ["AUTH_ISSUER", "AUTH_JWKS_URL"])
+def test_every_service_refuses_to_serve_without_its_token_issuer(
+    package: str, prefix: str, missing: str, tmp_path: Path, test_issuer: TestIssuer
+) -> None:
+    env = {**test_issuer.env(f"{prefix}_"), "MKSERVICE_DATA_DIR": str(tmp_path),
+           f"{prefix}_{missing}": ""}  # fmt: skip
+    finished = run_service(package, env, "serve", "--migrate")
+
+    assert finished.returncode == 2, finished.stderr
+    assert f"{prefix}_{missing} is not set" in finished.stderr
+    assert "Traceback" not in finished.stderr
+
+
+def test_orders_accepts_orders_while_the_broker_is_unreachable(
+    tmp_path: Path, test_issuer: TestIssuer
+) -> None:
     """Started with no broker at its URL, orders is ready (degraded) and answers 202; once a
     broker appears there, the order's first command goes out (the outbox drains)."""
     nats_port, http_port = free_port(), free_port()
@@ -69,6 +85,7 @@ def test_orders_accepts_orders_while_the_broker_is_unreachable(tmp_path: Path) -
         "ORDERS_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'orders.db'}",
         "ORDERS_NATS_URL": f"nats://127.0.0.1:{nats_port}",
         "ORDERS_PORT": str(http_port),
+        **test_issuer.env("ORDERS_"),
     }
     log = open(tmp_path / "orders.log", "wb")  # noqa: SIM115 - the child writes it
     process = subprocess.Popen(
@@ -81,9 +98,9 @@ def test_orders_accepts_orders_while_the_broker_is_unreachable(tmp_path: Path) -
         readiness = _wait_ready(base, process)
         assert readiness["broker"] == "disconnected"
         assert readiness["status"] == "degraded"
-        body = {"customer_id": "c-1", "lines": [{"sku": "sku-x", "quantity": 1}],
-                "payment_token": "tok_ok"}  # fmt: skip
-        accepted = httpx.post(f"{base}/orders", json=body, timeout=10)
+        body = {"lines": [{"sku": "sku-x", "quantity": 1}], "payment_token": "tok_ok"}
+        accepted = httpx.post(f"{base}/orders", json=body, timeout=10,
+                              headers=test_issuer.headers("c-1"))  # fmt: skip
         assert accepted.status_code == 202, accepted.text
         assert accepted.json()["status"] == "PENDING"
 
@@ -107,13 +124,16 @@ def test_orders_accepts_orders_while_the_broker_is_unreachable(tmp_path: Path) -
             broker.kill()
 
 
-def test_names_the_setting_of_an_unreachable_broker(tmp_path: Path) -> None:
+def test_names_the_setting_of_an_unreachable_broker(
+    tmp_path: Path, test_issuer: TestIssuer
+) -> None:
     """Orders serves without its broker, and its log says which setting points where."""
     http_port = free_port()
     env = {
         "ORDERS_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'orders.db'}",
         "ORDERS_NATS_URL": f"nats://127.0.0.1:{free_port()}",
         "ORDERS_PORT": str(http_port),
+        **test_issuer.env("ORDERS_"),
     }
     with open(tmp_path / "orders.log", "wb") as log:
         process = subprocess.Popen(

@@ -1,9 +1,10 @@
 """Poison messages on every consumer's subjects are parked on ``<service>.dlq.<consumer>`` with
 a reason, and the consumer goes on with the next good message.
 
-Each case publishes, on a subject the consumer reads: a body that is no envelope, an envelope of
-an unknown type, one of a schema version the consumer does not speak, and one whose payload
-breaks the contract; then a good message, whose effect must follow.
+Each case publishes, on a subject the consumer reads: a body that is no envelope, one larger
+than the chassis's ``<PREFIX>MAX_MESSAGE_BYTES`` (256 KiB by default, under nats-server's 1 MiB),
+an envelope of an unknown type, one of a schema version the consumer does not speak, and one
+whose payload breaks the contract; then a good message, whose effect must follow.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ from nats.aio.msg import Msg
 from mkservice.stack import Supervisor
 
 REASON = "Mk-Dead-Letter-Reason"
+# Over the chassis's default max_message_bytes (262 144), under nats-server's max_payload.
+OVERSIZED_BYTES = 300_000
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,11 @@ def poison(case: Case) -> list[tuple[bytes, tuple[str, ...]]]:
 
     return [
         (b'{"this is": not json', ("unparseable envelope",)),
+        # A well-formed envelope, only too large: parked unread, naming its size.
+        (
+            envelope(data={"order_id": "x", "padding": "x" * OVERSIZED_BYTES}),
+            ("exceeds the limit of 262144 bytes",),
+        ),
         (json.dumps({"type": case.type, "data": {}}).encode(), ("unparseable envelope",)),
         (envelope(type=f"{case.service}.teleport-stock", data={}), ("unknown message type",)),
         (envelope(schema_version=99, data={"order_id": "x"}), ("unsupported schema version",)),
@@ -84,8 +92,7 @@ async def good_message_is_applied(
     """A good message published after the poison has its effect."""
     (sku,) = await products(1)
     if case.service == "orders":
-        body = {"customer_id": "c-1", "lines": [{"sku": sku, "quantity": 1}],
-                "payment_token": "tok_ok"}  # fmt: skip
+        body = {"lines": [{"sku": sku, "quantity": 1}], "payment_token": "tok_ok"}
         order = (await http.post(f"{stack.url('orders')}/orders", json=body)).json()
         for _ in range(300):
             current = (await http.get(f"{stack.url('orders')}/orders/{order['id']}")).json()

@@ -1,6 +1,7 @@
-"""docker-compose.yml gives every service its own database and role, and its own NATS user with
-least privilege, and depends on NATS and PostgreSQL only; ``mkservice new`` and ``remove`` edit it
-through ruamel.yaml's round trip, keeping comments and hand edits."""
+"""docker-compose.yml gives every service its own database and role, its own NATS user with least
+privilege, and bearer tokens from Keycloak's realm ``checkout``, and depends on NATS, PostgreSQL
+and Keycloak only; ``mkservice new`` and ``remove`` edit it through ruamel.yaml's round trip,
+keeping comments and hand edits."""
 
 from __future__ import annotations
 
@@ -14,18 +15,20 @@ from urllib.parse import urlsplit
 import pytest
 import yaml
 from chassis.embedded_nats import nats_server_binary
+from chassis.settings import ServiceSettings, load_settings
 from scaffold_support import ROOT
 
 from mkservice.generator import GenerationFailed, RegisteredService, derive_names, read_registry
+from mkservice.generator import keycloak_realm as kc
 from mkservice.generator.compose import register_service, unregister_services
 from mkservice.generator.compose_file import (
     BASE_COMPOSE,
     NATS_CONFIG,
     NATS_CONFIG_TARGET,
     OBSERVABILITY,
-    read_init_password,
     stale_blocks,
 )
+from mkservice.generator.env_file import required_variables
 from mkservice.stack import discover_services
 from mkservice.stack.nats_auth import (
     OPERATOR_USER,
@@ -63,18 +66,26 @@ def test_every_compose_block_of_a_service_has_its_folder() -> None:
 
 
 @pytest.mark.parametrize("service", SERVICES, ids=[service.slug for service in SERVICES])
-def test_each_service_has_its_own_database_and_role(service: RegisteredService) -> None:
+def test_each_service_has_its_own_database_and_roles(service: RegisteredService) -> None:
+    environment = COMPOSE["services"][service.slug]["environment"]
     url = urlsplit(database_url(service))
     init_sql = service.path / "deploy" / "postgres-init.sql"
+    prefix = service.database_env.removesuffix("DATABASE_URL")
+    migration = urlsplit(environment[f"{prefix}MIGRATION_DATABASE_URL"])
 
     assert (url.scheme, url.hostname, url.port) == ("postgresql", "postgres", 5432)
-    assert url.username == service.package, "the service logs in with its own role"
-    assert url.path == f"/{service.package}", "the service uses its own database"
-    assert url.password == read_init_password(init_sql)
+    assert url.username == service.package, "the service serves with its own runtime role"
+    assert migration.username == f"{service.package}_migrator", "and migrates as its migrator"
+    assert url.path == migration.path == f"/{service.package}", "its own database"
+    # Both passwords come from the git-ignored .env; the init script reads the same variables.
+    assert url.password == f"${{{prefix}DB_PASSWORD}}"
+    assert migration.password == f"${{{prefix}MIGRATOR_DB_PASSWORD}}"
+    for variable in (f"{prefix}DB_PASSWORD", f"{prefix}MIGRATOR_DB_PASSWORD"):
+        assert variable in init_sql.read_text()
     mounts = COMPOSE["services"]["postgres"]["volumes"]  # an init script per service
     assert any(str(m).startswith(f"./services/{service.slug}/deploy/postgres-init.sql:/docker-"
                                  "entrypoint-initdb.d/") for m in mounts)  # fmt: skip
-    revoke = rf"REVOKE\s+CONNECT\s+ON\s+DATABASE\s+{service.package}\s+FROM\s+PUBLIC"
+    revoke = rf"REVOKE\s+ALL\s+ON\s+DATABASE\s+{service.package}\s+FROM\s+PUBLIC"
     assert re.search(revoke, init_sql.read_text(), re.IGNORECASE)
 
 
@@ -86,13 +97,16 @@ def test_no_two_services_share_a_database_a_role_or_a_password() -> None:
 
 
 @pytest.mark.parametrize("service", SERVICES, ids=[service.slug for service in SERVICES])
-def test_each_service_depends_on_nats_and_postgres_only(service: RegisteredService) -> None:
+def test_each_service_depends_on_nats_postgres_and_keycloak_only(
+    service: RegisteredService,
+) -> None:
     database_url(service)  # the block exists, or a clear message
     block = COMPOSE["services"][service.slug]
 
     assert block["depends_on"] == {
         "nats": {"condition": "service_healthy"},
         "postgres": {"condition": "service_healthy"},
+        "keycloak": {"condition": "service_healthy"},
     }
     assert block["build"] == {"context": ".", "dockerfile": f"services/{service.slug}/Dockerfile"}
     assert block["ports"] == [f"{service.port}:{service.port}"]
@@ -155,8 +169,8 @@ def test_each_service_logs_in_to_nats_as_itself(spec: Any) -> None:
     user, password = nats_credentials(COMPOSE)[spec.name]
 
     assert user == spec.name, f"the {spec.name} block must set {spec.env_name('nats_user')}"
-    assert isinstance(password, str) and len(password) >= 16, "a random password"
-    assert "$" not in password, "compose would interpolate it"
+    variable = spec.env_name("nats_password")
+    assert password == f"${{{variable}}}", "read from the git-ignored .env (ADR 0025)"
 
 
 def test_no_two_services_share_a_nats_password() -> None:
@@ -224,11 +238,11 @@ def test_adds_a_block_and_an_init_script_keeping_comments(tmp_path: Path) -> Non
     text = BASE_COMPOSE.replace("volumes:\n  nats-data:", "# named volumes\nvolumes:\n  nats-data:")
     root = write(tmp_path, text)
 
-    change = register_service(root, derive_names("order-history"), 8004, "secret")
+    change = register_service(root, derive_names("order-history"), 8004)
 
     new = yaml.safe_load(change.new_text)
     assert new["services"]["order-history"]["environment"]["ORDER_HISTORY_DATABASE_URL"] == (
-        "postgresql://order_history:secret@postgres:5432/order_history"
+        "postgresql://order_history:${ORDER_HISTORY_DB_PASSWORD}@postgres:5432/order_history"
     )
     assert new["services"]["postgres"]["volumes"][-1] == (
         "./services/order-history/deploy/postgres-init.sql:"
@@ -250,10 +264,10 @@ def test_numbers_init_scripts_after_the_last(tmp_path: Path) -> None:
 
 def test_replaces_a_stale_block_of_the_same_name(tmp_path: Path) -> None:
     root = write(tmp_path, BASE_COMPOSE)
-    write(tmp_path, register_service(root, derive_names("alpha"), 8001, "old").new_text)
-    write(tmp_path, register_service(root, derive_names("beta"), 8002, "pw").new_text)
+    write(tmp_path, register_service(root, derive_names("alpha"), 8001).new_text)
+    write(tmp_path, register_service(root, derive_names("beta"), 8002).new_text)
 
-    change = register_service(root, derive_names("alpha"), 8003, "new")
+    change = register_service(root, derive_names("alpha"), 8003)
 
     new = yaml.safe_load(change.new_text)
     assert change.replaced_stale_block
@@ -263,11 +277,11 @@ def test_replaces_a_stale_block_of_the_same_name(tmp_path: Path) -> None:
 
 
 def test_creates_the_file_when_there_is_none(tmp_path: Path) -> None:
-    change = register_service(tmp_path, derive_names("alpha"), 8001, "pw")
+    change = register_service(tmp_path, derive_names("alpha"), 8001)
 
     assert change.old_text is None
     services = set(yaml.safe_load(change.new_text)["services"])
-    assert services == {"nats", "postgres", *OBSERVABILITY, "alpha"}
+    assert services == {"nats", "postgres", "keycloak", *OBSERVABILITY, "alpha"}
 
 
 def test_refuses_a_file_it_cannot_edit_safely(tmp_path: Path) -> None:
@@ -278,7 +292,7 @@ def test_refuses_a_file_it_cannot_edit_safely(tmp_path: Path) -> None:
     root = write(tmp_path, odd)
 
     with pytest.raises(GenerationFailed, match="volumes must be a list"):
-        register_service(root, derive_names("alpha"), 8001, "pw")
+        register_service(root, derive_names("alpha"), 8001)
 
 
 def test_keeps_a_hand_written_style(tmp_path: Path) -> None:
@@ -293,7 +307,7 @@ def test_keeps_a_hand_written_style(tmp_path: Path) -> None:
     )
     root = write(tmp_path, text)
 
-    change = register_service(root, derive_names("alpha"), 8001, "pw")
+    change = register_service(root, derive_names("alpha"), 8001)
 
     mount = "./services/alpha/deploy/postgres-init.sql:/docker-entrypoint-initdb.d/01-alpha.sql:ro"
     assert f"    volumes: [postgres-data:/var/lib/postgresql/data, {mount}]\n" in change.new_text
@@ -311,9 +325,9 @@ def test_keeps_a_hand_written_style(tmp_path: Path) -> None:
 def test_unregistering_gives_back_the_file_before_registering(tmp_path: Path) -> None:
     text = BASE_COMPOSE.replace("volumes:\n  nats-data:", "# named volumes\nvolumes:\n  nats-data:")
     root = write(tmp_path, text)
-    first = register_service(root, derive_names("alpha"), 8001, "pw", "alpha-pw").new_text
+    first = register_service(root, derive_names("alpha"), 8001, "alpha-pw").new_text
     write(tmp_path, first)
-    write(tmp_path, register_service(root, derive_names("beta"), 8002, "pw", "beta-pw").new_text)
+    write(tmp_path, register_service(root, derive_names("beta"), 8002, "beta-pw").new_text)
 
     assert unregister_services(root, ["beta"]).new_text == first
     assert unregister_services(root, ["alpha", "beta"]).new_text == text
@@ -321,25 +335,39 @@ def test_unregistering_gives_back_the_file_before_registering(tmp_path: Path) ->
 
 def test_unregistering_takes_out_the_block_the_mount_and_the_user(tmp_path: Path) -> None:
     root = write(tmp_path, BASE_COMPOSE)
-    write(tmp_path, register_service(root, derive_names("alpha"), 8001, "pw", "alpha-pw").new_text)
-    write(tmp_path, register_service(root, derive_names("beta"), 8002, "pw", "beta-pw").new_text)
+    write(tmp_path, register_service(root, derive_names("alpha"), 8001, "alpha-pw").new_text)
+    write(tmp_path, register_service(root, derive_names("beta"), 8002, "beta-pw").new_text)
 
     change = unregister_services(root, ["alpha"])
 
     new = yaml.safe_load(change.new_text)
-    assert set(new["services"]) == {"nats", "postgres", *OBSERVABILITY, "beta"}
+    assert set(new["services"]) == {"nats", "postgres", "keycloak", *OBSERVABILITY, "beta"}
     assert scrape_targets(new) == ["beta:8002"]
     assert not any("alpha" in str(m) for m in new["services"]["postgres"]["volumes"])
     credentials = NatsCredentials({"beta": "beta-pw"})
     assert nats_config(new) == render_config([default_grant("beta")], credentials)
 
 
+def test_a_new_block_reads_its_nats_password_from_the_env_file(tmp_path: Path) -> None:
+    root = write(tmp_path, BASE_COMPOSE)
+
+    change = register_service(root, derive_names("alpha"), 8001)
+
+    new = yaml.safe_load(change.new_text)
+    reference = "${ALPHA_NATS_PASSWORD}"
+    assert new["services"]["alpha"]["environment"]["ALPHA_NATS_PASSWORD"] == reference
+    content = new["configs"][NATS_CONFIG]["content"]
+    # Left for compose to interpolate (from .env), while the subjects' `$` stay literal.
+    assert f'password: "{reference}"' in content
+    assert "$${ALPHA" not in content and "$$JS.API.INFO" in content
+
+
 def test_registering_gives_the_service_a_nats_user(tmp_path: Path) -> None:
     root = write(tmp_path, BASE_COMPOSE)
-    write(tmp_path, register_service(root, derive_names("alpha"), 8001, "pw", "alpha-pw").new_text)
+    write(tmp_path, register_service(root, derive_names("alpha"), 8001, "alpha-pw").new_text)
     grant = ServiceGrant("beta", calls=("alpha",), consumes=("alpha.evt.>",))
 
-    change = register_service(root, derive_names("beta"), 8002, "pw", "beta-pw", grant)
+    change = register_service(root, derive_names("beta"), 8002, "beta-pw", grant)
 
     new = yaml.safe_load(change.new_text)
     environment = new["services"]["beta"]["environment"]
@@ -353,12 +381,12 @@ def test_registering_gives_the_service_a_nats_user(tmp_path: Path) -> None:
 
 def test_reads_the_grants_of_the_other_services_from_their_records(tmp_path: Path) -> None:
     root = write(tmp_path, BASE_COMPOSE)
-    write(tmp_path, register_service(root, derive_names("alpha"), 8001, "pw", "alpha-pw").new_text)
+    write(tmp_path, register_service(root, derive_names("alpha"), 8001, "alpha-pw").new_text)
     (tmp_path / "services" / "alpha").mkdir(parents=True)
     record = {"nats": {"calls": ["beta"], "consumes": ["beta.evt.>"]}}
     (tmp_path / "services" / "alpha" / ".mkservice.json").write_text(json.dumps(record))
 
-    change = register_service(root, derive_names("beta"), 8002, "pw", "beta-pw")
+    change = register_service(root, derive_names("beta"), 8002, "beta-pw")
 
     credentials = NatsCredentials({"alpha": "alpha-pw", "beta": "beta-pw"})
     alpha = ServiceGrant("alpha", calls=("beta",), consumes=("beta.evt.>",))
@@ -368,9 +396,9 @@ def test_reads_the_grants_of_the_other_services_from_their_records(tmp_path: Pat
 
 def test_replacing_a_stale_block_replaces_its_nats_user(tmp_path: Path) -> None:
     root = write(tmp_path, BASE_COMPOSE)
-    write(tmp_path, register_service(root, derive_names("alpha"), 8001, "pw", "old-pw").new_text)
+    write(tmp_path, register_service(root, derive_names("alpha"), 8001, "old-pw").new_text)
 
-    change = register_service(root, derive_names("alpha"), 8002, "pw", "new-pw")
+    change = register_service(root, derive_names("alpha"), 8002, "new-pw")
 
     config = nats_config(yaml.safe_load(change.new_text))
     assert config == render_config([default_grant("alpha")], NatsCredentials({"alpha": "new-pw"}))
@@ -378,18 +406,18 @@ def test_replacing_a_stale_block_replaces_its_nats_user(tmp_path: Path) -> None:
 
 def test_a_block_talking_to_nats_without_a_user_is_refused(tmp_path: Path) -> None:
     root = write(tmp_path, BASE_COMPOSE)
-    text = register_service(root, derive_names("alpha"), 8001, "pw", "alpha-pw").new_text
+    text = register_service(root, derive_names("alpha"), 8001, "alpha-pw").new_text
     write(tmp_path, re.sub(r"\n *ALPHA_NATS_(USER|PASSWORD):[^\n]*", "", text))
 
     with pytest.raises(GenerationFailed, match="ALPHA_NATS_URL but no ALPHA_NATS_USER"):
-        register_service(root, derive_names("beta"), 8002, "pw")
+        register_service(root, derive_names("beta"), 8002)
 
 
 def test_refuses_a_file_without_the_nats_users_config(tmp_path: Path) -> None:
     root = write(tmp_path, BASE_COMPOSE.split("\n# The NATS users:")[0] + "\n")
 
     with pytest.raises(GenerationFailed, match="configs: nats-users: content"):
-        register_service(root, derive_names("alpha"), 8001, "pw")
+        register_service(root, derive_names("alpha"), 8001)
 
 
 def test_the_base_file_has_an_empty_valid_users_config(tmp_path: Path) -> None:
@@ -410,8 +438,8 @@ def scrape_targets(compose: dict[str, Any]) -> list[str]:
 def test_prometheus_scrapes_every_service_block_and_nothing_else(tmp_path: Path) -> None:
     root = write(tmp_path, BASE_COMPOSE)
     assert scrape_targets(yaml.safe_load(BASE_COMPOSE)) == []
-    write(tmp_path, register_service(root, derive_names("alpha"), 8001, "pw", "a-pw").new_text)
-    write(tmp_path, register_service(root, derive_names("beta-two"), 8002, "pw", "b-pw").new_text)
+    write(tmp_path, register_service(root, derive_names("alpha"), 8001, "a-pw").new_text)
+    write(tmp_path, register_service(root, derive_names("beta-two"), 8002, "b-pw").new_text)
 
     new = yaml.safe_load((root / "docker-compose.yml").read_text())
     assert scrape_targets(new) == ["alpha:8001", "beta-two:8002"]
@@ -423,3 +451,170 @@ def test_prometheus_scrapes_every_service_block_and_nothing_else(tmp_path: Path)
     collector = yaml.safe_load(new["configs"]["otel-collector"]["content"])
     assert collector["service"]["pipelines"]["traces"]["receivers"] == ["otlp"]
     assert collector["exporters"]["otlphttp/jaeger"]["endpoint"] == "http://jaeger:4318"
+
+
+# Keycloak: the OpenID Connect provider whose tokens every service checks.
+
+KEYCLOAK = COMPOSE.get("services", {}).get(kc.KEYCLOAK, {})
+_PLACEHOLDER = re.compile(r"\$\{([A-Z][A-Z0-9_]*)\}")
+
+
+def realm_of(compose: dict[str, Any]) -> dict[str, Any]:
+    """The realm Keycloak imports, as JSON, from the compose file's inline config."""
+    return json.loads(compose["configs"][kc.REALM_CONFIG]["content"])
+
+
+def test_keycloak_imports_the_realm_and_is_healthchecked() -> None:
+    assert KEYCLOAK, "docker-compose.yml has no keycloak block"
+    environment = KEYCLOAK["environment"]
+
+    assert KEYCLOAK["image"].startswith("quay.io/keycloak/keycloak:")
+    assert KEYCLOAK["command"][0] == "start-dev" and "--import-realm" in KEYCLOAK["command"]
+    assert KEYCLOAK["configs"] == [{"source": kc.REALM_CONFIG, "target": kc.REALM_TARGET}]
+    assert KEYCLOAK["configs"][0]["target"].startswith("/opt/keycloak/data/import/")
+    assert "/health/ready" in " ".join(KEYCLOAK["healthcheck"]["test"])
+    assert environment["KC_HEALTH_ENABLED"] == "true"
+    # One issuer, wherever a token was fetched from: the services' AUTH_ISSUER.
+    assert f"{environment['KC_HOSTNAME']}/realms/checkout" == kc.ISSUER
+    # The admin's password is read from .env, never written here.
+    password = environment["KC_BOOTSTRAP_ADMIN_PASSWORD"]
+    assert password.startswith("${KEYCLOAK_ADMIN_PASSWORD:?")
+    assert "KEYCLOAK_ADMIN_PASSWORD" in required_variables(ROOT)
+
+
+def test_the_realm_grants_the_scopes_and_the_audience_the_services_check() -> None:
+    realm = realm_of(COMPOSE)
+    scopes = {scope["name"]: scope for scope in realm["clientScopes"]}
+
+    assert realm["realm"] == "checkout" and realm["enabled"] is True
+    for name in ("admin", "metrics"):
+        assert scopes[name]["attributes"]["include.in.token.scope"] == "true"
+    audiences = [
+        scope["name"]
+        for scope in realm["clientScopes"]
+        for mapper in scope.get("protocolMappers", [])
+        if mapper["protocolMapper"] == "oidc-audience-mapper"
+        and mapper["config"]["included.custom.audience"] == "mkservice"
+        and mapper["config"]["access.token.claim"] == "true"
+    ]
+    subjects = [
+        scope["name"]
+        for scope in realm["clientScopes"]
+        for mapper in scope.get("protocolMappers", [])
+        if mapper["protocolMapper"] == "oidc-sub-mapper"
+    ]
+    assert audiences == [kc.AUDIENCE_SCOPE] and subjects == [kc.BASIC_SCOPE]
+    assert ServiceSettings.model_fields["auth_audience"].default == "mkservice"
+    for client in realm["clients"]:
+        # Every token is for the services (`aud`) and names its subject (`sub`).
+        assert {kc.AUDIENCE_SCOPE, kc.BASIC_SCOPE} <= set(client["defaultClientScopes"])
+        assert not set(client["optionalClientScopes"]) & {"admin", "metrics"}
+    assert {kc.AUDIENCE_SCOPE, kc.BASIC_SCOPE} <= set(realm["defaultDefaultClientScopes"])
+
+
+def test_the_realm_has_the_shop_the_operator_and_prometheus() -> None:
+    clients = {client["clientId"]: client for client in realm_of(COMPOSE)["clients"]}
+    shop, operator = clients["checkout-shop"], clients["checkout-operator"]
+    prometheus = clients["prometheus"]
+
+    assert set(clients) == {"checkout-shop", "checkout-operator", "prometheus"}
+    assert shop["publicClient"] is True and shop["directAccessGrantsEnabled"] is True
+    assert not shop["serviceAccountsEnabled"] and "secret" not in shop
+    assert not {"admin", "metrics"} & set(shop["defaultClientScopes"]), "customers: no scope"
+    for client, scope in ((operator, "admin"), (prometheus, "metrics")):
+        assert client["publicClient"] is False and client["serviceAccountsEnabled"] is True
+        assert not client["directAccessGrantsEnabled"] and not client["standardFlowEnabled"]
+        assert client["clientAuthenticatorType"] == "client-secret"
+        assert scope in client["defaultClientScopes"]
+        assert not {"admin", "metrics"} - {scope} & set(client["defaultClientScopes"])
+    [customer] = realm_of(COMPOSE)["users"]
+    assert customer["username"] == "customer-1" and customer["enabled"] is True
+    assert customer["id"] == kc.CUSTOMER_ID, "a fixed `sub`: the same after every import"
+    assert [c["type"] for c in customer["credentials"]] == ["password"]
+
+
+def test_the_realm_holds_no_secret_only_references_to_env() -> None:
+    realm = realm_of(COMPOSE)
+    clients = {client["clientId"]: client for client in realm["clients"]}
+    [customer] = realm["users"]
+    secrets = {
+        "checkout-operator": clients["checkout-operator"]["secret"],
+        "prometheus": clients["prometheus"]["secret"],
+        "customer-1": customer["credentials"][0]["value"],
+    }
+
+    for owner, value in secrets.items():
+        assert _PLACEHOLDER.fullmatch(value), f"{owner}'s secret is not a ${{...}} reference"
+    assert len(set(secrets.values())) == len(secrets)
+    referenced = set(_PLACEHOLDER.findall(COMPOSE_FILE.read_text().split("keycloak-realm:")[1]))
+    # Each one is in .env: `mkservice secrets` writes it.
+    assert referenced and referenced <= set(required_variables(ROOT))
+    text = str(COMPOSE["configs"][kc.REALM_CONFIG]["content"])
+    assert "$$" not in text, "compose interpolates every `${...}`: none is left to Keycloak"
+
+
+@pytest.mark.parametrize("service", SERVICES, ids=[service.slug for service in SERVICES])
+def test_each_service_checks_the_tokens_of_keycloak(
+    service: RegisteredService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    environment = COMPOSE["services"][service.slug]["environment"]
+    prefix = service.env_prefix
+    issuer = environment[f"{prefix}AUTH_ISSUER"]
+    jwks = environment[f"{prefix}AUTH_JWKS_URL"]
+
+    assert issuer == "http://keycloak:8080/realms/checkout"
+    assert jwks == f"{issuer}/protocol/openid-connect/certs"
+    settings_class: type[ServiceSettings] = type(
+        "Settings", (ServiceSettings,), {"service_name": service.slug}
+    )
+    for key, value in environment.items():
+        monkeypatch.setenv(key, value)
+    settings = load_settings(settings_class)
+    assert (settings.auth_issuer, settings.auth_jwks_url) == (issuer, jwks)
+
+
+def test_prometheus_scrapes_with_a_token_of_scope_metrics() -> None:
+    config = yaml.safe_load(COMPOSE["configs"]["prometheus"]["content"])
+    prometheus = COMPOSE["services"]["prometheus"]
+    [secret] = prometheus["secrets"]
+
+    assert config["scrape_configs"], "a job per service"
+    for job in config["scrape_configs"]:
+        assert job["oauth2"] == {
+            "client_id": "prometheus",
+            "client_secret_file": f"/run/secrets/{secret}",
+            "token_url": "http://keycloak:8080/realms/checkout/protocol/openid-connect/token",
+            "scopes": ["metrics"],
+        }
+    # The secret's file is fed from .env, the value the realm gives the prometheus client.
+    variable = COMPOSE["secrets"][secret]["environment"]
+    clients = {client["clientId"]: client for client in realm_of(COMPOSE)["clients"]}
+    assert clients["prometheus"]["secret"] == f"${{{variable}}}"
+    assert variable in required_variables(ROOT)
+    assert prometheus["depends_on"] == {"keycloak": {"condition": "service_healthy"}}
+
+
+def test_a_new_block_checks_tokens_and_the_realm_stays(tmp_path: Path) -> None:
+    root = write(tmp_path, BASE_COMPOSE)
+    write(tmp_path, register_service(root, derive_names("alpha"), 8001).new_text)
+
+    change = register_service(root, derive_names("beta"), 8002)
+
+    new = yaml.safe_load(change.new_text)
+    environment = new["services"]["beta"]["environment"]
+    assert environment["BETA_AUTH_ISSUER"] == kc.ISSUER
+    assert environment["BETA_AUTH_JWKS_URL"] == kc.JWKS_URL
+    assert new["services"]["beta"]["depends_on"]["keycloak"] == {"condition": "service_healthy"}
+    assert realm_of(new) == realm_of(yaml.safe_load(BASE_COMPOSE)) == realm_of(COMPOSE)
+    assert new["services"]["keycloak"] == yaml.safe_load(BASE_COMPOSE)["services"]["keycloak"]
+    jobs = yaml.safe_load(new["configs"]["prometheus"]["content"])["scrape_configs"]
+    assert [job["oauth2"]["scopes"] for job in jobs] == [["metrics"], ["metrics"]]
+
+
+def test_the_committed_files_are_what_the_generator_renders() -> None:
+    # Keycloak's block, the realm and Prometheus's secret, as mkservice writes them.
+    base = yaml.safe_load(BASE_COMPOSE)
+    assert COMPOSE["services"]["keycloak"] == base["services"]["keycloak"]
+    assert COMPOSE["services"]["prometheus"] == base["services"]["prometheus"]
+    assert COMPOSE["secrets"] == base["secrets"]
+    assert realm_of(COMPOSE) == kc.realm()

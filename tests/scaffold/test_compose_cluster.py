@@ -17,7 +17,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import nats
 import pytest
@@ -41,6 +40,7 @@ from mkservice.generator.compose_cluster import (
     unregister_from_cluster,
 )
 from mkservice.generator.compose_file import NATS_CONFIG, NATS_CONFIG_TARGET, OBSERVABILITY
+from mkservice.generator.keycloak_realm import ISSUER, JWKS_URL, KEYCLOAK, REALM_CONFIG
 from mkservice.stack.nats_auth import NatsCredentials, default_grant, render_config
 
 CLUSTER_PATH = ROOT / CLUSTER_FILE
@@ -118,7 +118,7 @@ def test_the_cluster_has_the_users_of_the_single_node_file() -> None:
 def test_the_base_file_is_a_valid_empty_cluster(tmp_path: Path) -> None:
     base = yaml.safe_load(BASE_CLUSTER_COMPOSE)
 
-    assert set(base["services"]) == {*NATS_NODES, "postgres", *OBSERVABILITY}
+    assert set(base["services"]) == {*NATS_NODES, "postgres", KEYCLOAK, *OBSERVABILITY}
     assert configs_of(base)[NATS_CONFIG] == render_config([], NatsCredentials())
     for node in NATS_NODES:
         folder = tmp_path / node
@@ -129,19 +129,17 @@ def test_the_base_file_is_a_valid_empty_cluster(tmp_path: Path) -> None:
 # The services: migrated once, then two replicas on the three nodes.
 
 
-def single_facts(slug: str) -> tuple[int, str, str]:
-    """(port, database password, NATS password) of ``slug`` in docker-compose.yml."""
+def single_facts(slug: str) -> tuple[int, str]:
+    """(port, NATS password) of ``slug`` in docker-compose.yml."""
     prefix = derive_names(slug).env_prefix
     environment = SINGLE["services"][slug]["environment"]
-    password = urlsplit(environment[f"{prefix}DATABASE_URL"]).password
-    assert password is not None
-    return int(environment[f"{prefix}PORT"]), password, environment[f"{prefix}NATS_PASSWORD"]
+    return int(environment[f"{prefix}PORT"]), environment[f"{prefix}NATS_PASSWORD"]
 
 
 def test_the_cluster_has_every_service_of_docker_compose_and_no_other() -> None:
-    not_services = ("nats", "postgres", *OBSERVABILITY)
+    not_services = ("nats", "postgres", KEYCLOAK, *OBSERVABILITY)
     singles = [name for name in SINGLE["services"] if name not in not_services]
-    expected = {*NATS_NODES, "postgres", *OBSERVABILITY}
+    expected = {*NATS_NODES, "postgres", KEYCLOAK, *OBSERVABILITY}
     for slug in singles:
         expected |= {migrate_block(slug), slug}
 
@@ -181,12 +179,21 @@ def test_each_service_migrates_once_before_its_replicas_start(
     assert migrate["depends_on"] == {"postgres": {"condition": "service_healthy"}}
     assert migrate["build"] == replicas["build"]
     database = f"{service.env_prefix}DATABASE_URL"
-    assert migrate["environment"] == {database: replicas["environment"][database]}
+    migration = f"{service.env_prefix}MIGRATION_DATABASE_URL"
+    single = SINGLE["services"][service.slug]["environment"]
+    # It migrates as the migrator; the replicas serve as the runtime role, without its password.
+    assert migrate["environment"] == {database: single[database], migration: single[migration]}
+    assert migration not in replicas["environment"]
     assert replicas["depends_on"] == {
         **{node: {"condition": "service_healthy"} for node in NATS_NODES},
         "postgres": {"condition": "service_healthy"},
+        KEYCLOAK: {"condition": "service_healthy"},
         migrate_block(service.slug): {"condition": "service_completed_successfully"},
     }
+    # The replicas check bearer tokens of the same issuer as docker-compose.yml's services.
+    prefix = service.env_prefix
+    assert replicas["environment"][f"{prefix}AUTH_ISSUER"] == ISSUER
+    assert replicas["environment"][f"{prefix}AUTH_JWKS_URL"] == JWKS_URL
 
 
 @pytest.mark.parametrize("service", SERVICES, ids=ids)
@@ -212,6 +219,7 @@ def test_the_chassis_reads_the_cluster_settings(
     assert settings.stream_replicas == 3
     assert settings.nats_url.count("nats://") == 3
     assert settings.port == service.port
+    assert (settings.auth_issuer, settings.auth_jwks_url) == (ISSUER, JWKS_URL)
 
 
 def test_postgres_runs_the_same_init_scripts() -> None:
@@ -225,9 +233,9 @@ def test_postgres_runs_the_same_init_scripts() -> None:
 
 def register_both(root: Path, slug: str, port: int, nats_password: str) -> None:
     names = derive_names(slug)
-    single = register_service(root, names, port, "pw", nats_password)
+    single = register_service(root, names, port, nats_password)
     (root / "docker-compose.yml").write_text(single.new_text)
-    cluster = register_in_cluster(root, names, port, "pw", nats_password, None, single.init_script)
+    cluster = register_in_cluster(root, names, port, nats_password, None, single.init_script)
     (root / CLUSTER_FILE).write_text(cluster.new_text)
 
 
@@ -249,11 +257,11 @@ def test_registers_a_service_and_unregistering_gives_the_file_back(tmp_path: Pat
 
 
 def test_creates_the_cluster_file_when_there_is_none(tmp_path: Path) -> None:
-    change = register_in_cluster(tmp_path, derive_names("alpha"), 8001, "pw", "nats-pw")
+    change = register_in_cluster(tmp_path, derive_names("alpha"), 8001, "nats-pw")
 
     assert change.old_text is None
     services = set(yaml.safe_load(change.new_text)["services"])
-    assert services == {*NATS_NODES, "postgres", *OBSERVABILITY, "alpha-migrate", "alpha"}
+    assert services == {*NATS_NODES, "postgres", KEYCLOAK, *OBSERVABILITY, "alpha-migrate", "alpha"}
 
 
 def test_the_configs_stay_valid_with_services(tmp_path: Path) -> None:
@@ -266,7 +274,7 @@ def test_the_configs_stay_valid_with_services(tmp_path: Path) -> None:
 def test_replaces_the_stale_blocks_of_the_same_name(tmp_path: Path) -> None:
     register_both(tmp_path, "alpha", 8001, "old-pw")
 
-    change = register_in_cluster(tmp_path, derive_names("alpha"), 8003, "pw", "new-pw")
+    change = register_in_cluster(tmp_path, derive_names("alpha"), 8003, "new-pw")
 
     new = yaml.safe_load(change.new_text)
     assert change.replaced_stale_block
@@ -277,14 +285,14 @@ def test_replaces_the_stale_blocks_of_the_same_name(tmp_path: Path) -> None:
 @pytest.mark.parametrize("name", ["nats-2", "shipping-migrate"])
 def test_refuses_a_name_the_cluster_file_uses(tmp_path: Path, name: str) -> None:
     with pytest.raises(Refused, match=f"'{name}' is taken in {CLUSTER_FILE}"):
-        register_in_cluster(tmp_path, derive_names(name), 8001, "pw", "nats-pw")
+        register_in_cluster(tmp_path, derive_names(name), 8001, "nats-pw")
 
 
 def test_refuses_a_cluster_file_without_the_users_config(tmp_path: Path) -> None:
     (tmp_path / CLUSTER_FILE).write_text(BASE_CLUSTER_COMPOSE.replace("nats-users:", "other:"))
 
     with pytest.raises(GenerationFailed, match=f"{CLUSTER_FILE} has no `configs: nats-users"):
-        register_in_cluster(tmp_path, derive_names("alpha"), 8001, "pw", "nats-pw")
+        register_in_cluster(tmp_path, derive_names("alpha"), 8001, "nats-pw")
 
 
 # The commands, in copies of the workspace.
@@ -392,6 +400,22 @@ def local_cluster(compose: dict[str, Any], folder: Path) -> Iterator[list[str]]:
             process.wait(timeout=30)
 
 
+async def _until_answered(call: Any, timeout_s: float = 30.0) -> Any:
+    """``await call()``, again while the cluster has no leader to answer it yet."""
+    from nats.errors import NoRespondersError
+    from nats.errors import TimeoutError as NatsTimeout
+    from nats.js.errors import NoStreamResponseError
+
+    deadline = asyncio.get_running_loop().time() + timeout_s
+    while True:
+        try:
+            return await call()
+        except (NoRespondersError, NoStreamResponseError, NatsTimeout):
+            if asyncio.get_running_loop().time() > deadline:
+                raise
+            await asyncio.sleep(0.5)
+
+
 async def keep_a_stream(
     servers: list[str], service: RegisteredService, environment: dict[str, str]
 ) -> StreamInfo:
@@ -406,8 +430,15 @@ async def keep_a_stream(
         jetstream = client.jetstream()
         replicas = int(environment[f"{prefix}STREAM_REPLICAS"])
         subjects = [f"{service.slug}.>"]
-        await jetstream.add_stream(name=service.stream, subjects=subjects, num_replicas=replicas)
-        await jetstream.publish(f"{service.slug}.evt.probe", b"{}")
+        # A cluster that has just started may not have elected its JetStream leader, nor the new
+        # stream its own: each answers "no responders" or nothing until then (the chassis's
+        # Broker retries the same way), so both steps are tried again for a while.
+        await _until_answered(
+            lambda: jetstream.add_stream(
+                name=service.stream, subjects=subjects, num_replicas=replicas
+            )
+        )
+        await _until_answered(lambda: jetstream.publish(f"{service.slug}.evt.probe", b"{}"))
         return await jetstream.stream_info(service.stream)
     finally:
         await client.close()
@@ -431,12 +462,20 @@ def test_prometheus_finds_every_replica_of_each_service_by_dns(tmp_path: Path) -
     compose = yaml.safe_load((tmp_path / CLUSTER_FILE).read_text())
 
     scrape = yaml.safe_load(compose["configs"]["prometheus"]["content"])
-    assert scrape["scrape_configs"] == [
-        {"job_name": "alpha", "dns_sd_configs": [{"names": ["alpha"], "type": "A", "port": 8001}]}
-    ]
+    [job] = scrape["scrape_configs"]
+    assert job["job_name"] == "alpha"
+    assert job["dns_sd_configs"] == [{"names": ["alpha"], "type": "A", "port": 8001}]
+    assert job["oauth2"]["scopes"] == ["metrics"]  # /metrics takes a token of scope metrics
     replicas = compose["services"]["alpha"]
     assert (
         replicas["environment"]["OTEL_EXPORTER_OTLP_ENDPOINT"] == "${OTEL_EXPORTER_OTLP_ENDPOINT:-}"
     )
     for name in OBSERVABILITY:
         assert compose["services"][name]["profiles"] == ["observability"]
+
+
+def test_the_cluster_runs_the_keycloak_of_the_single_node_file() -> None:
+    assert CLUSTER["services"][KEYCLOAK] == SINGLE["services"][KEYCLOAK]
+    assert CLUSTER["configs"][REALM_CONFIG] == SINGLE["configs"][REALM_CONFIG]
+    assert CLUSTER["secrets"] == SINGLE["secrets"]
+    assert CLUSTER["services"]["prometheus"] == SINGLE["services"]["prometheus"]

@@ -32,9 +32,11 @@ import httpx
 import nats
 import pytest
 import yaml
+from chassis.auth import ADMIN_SCOPE, METRICS_SCOPE
 from chassis.embedded_nats import nats_server_binary
 from chassis.processes import dies_with_parent
 from chassis.testing import NatsServer, eventually, free_port
+from chassis.testing.issuer import TestIssuer
 from chassis.testing.otlp import OtlpReceiver, ReceivedSpan
 from scaffold_support import (
     ROOT,
@@ -81,7 +83,7 @@ def service_env(repo: Path, **extra: str) -> dict[str, str]:
 
 
 def test_reports_what_it_made(generated: tuple[Path, dict[str, Any]]) -> None:
-    _, summary = generated
+    repo, summary = generated
 
     assert summary["ok"] is True
     assert summary["package"] == PACKAGE
@@ -91,6 +93,9 @@ def test_reports_what_it_made(generated: tuple[Path, dict[str, Any]]) -> None:
     assert summary["stream"] == STREAM
     assert summary["compose"]["init_script"] == INIT_SCRIPT
     assert f"uv run python -m {PACKAGE} migrate" in summary["next_steps"]
+    # The copy has no .env (git-ignored): new makes none, and says which command does.
+    assert any("run `mkservice secrets`" in note for note in summary["notes"])
+    assert not (repo / ".env").exists()
     # The port is the record's only: serving by hand passes it, as the stack and compose do.
     assert f"{PREFIX}PORT={PORT} uv run python -m {PACKAGE} serve" in summary["next_steps"]
 
@@ -142,14 +147,28 @@ def test_registers_it_in_docker_compose_with_its_own_database(
     repo, _ = generated
     compose = yaml.safe_load((repo / "docker-compose.yml").read_text())
     init_sql = (repo / "services" / SLUG / "deploy" / "postgres-init.sql").read_text()
-    password = init_sql.split("PASSWORD '")[1].split("'")[0]
+    # No password in either file: both read the same variables of the git-ignored .env.
+    assert "PASSWORD '" not in init_sql
+    assert f"\\getenv runtime_password {PREFIX}DB_PASSWORD" in init_sql
+    assert f"\\getenv migrator_password {PREFIX}MIGRATOR_DB_PASSWORD" in init_sql
+
+    def url(role: str, variable: str) -> str:
+        secret = f"${{{PREFIX}{variable}}}"
+        return f"postgresql://{role}:{secret}@postgres:5432/{PACKAGE}"
 
     block = compose["services"][SLUG]
     assert block["build"] == {"context": ".", "dockerfile": f"services/{SLUG}/Dockerfile"}
-    nats_password = block["environment"].get(f"{PREFIX}NATS_PASSWORD")
-    assert isinstance(nats_password, str) and len(nats_password) >= 16
-    assert block["environment"] == {
-        f"{PREFIX}DATABASE_URL": f"postgresql://{PACKAGE}:{password}@postgres:5432/{PACKAGE}",
+    nats_password = f"${{{PREFIX}NATS_PASSWORD}}"  # from .env too
+    environment = dict(block["environment"])
+    auth = {
+        name: environment.pop(f"{PREFIX}{name}", "") for name in ("AUTH_ISSUER", "AUTH_JWKS_URL")
+    }
+    # Without an issuer it would refuse to serve: the stack's, whose keys it fetches (ADR 0026).
+    assert auth["AUTH_ISSUER"], "no AUTH_ISSUER in its block"
+    assert auth["AUTH_JWKS_URL"].startswith(auth["AUTH_ISSUER"] + "/")
+    assert environment == {
+        f"{PREFIX}DATABASE_URL": url(PACKAGE, "DB_PASSWORD"),
+        f"{PREFIX}MIGRATION_DATABASE_URL": url(f"{PACKAGE}_migrator", "MIGRATOR_DB_PASSWORD"),
         f"{PREFIX}NATS_URL": "nats://nats:4222",
         f"{PREFIX}NATS_USER": SLUG,
         f"{PREFIX}NATS_PASSWORD": nats_password,
@@ -159,7 +178,7 @@ def test_registers_it_in_docker_compose_with_its_own_database(
     }
     assert block["ports"] == [f"{PORT}:{PORT}"]
     assert f'"{SLUG}:{PORT}"' in compose["configs"]["prometheus"]["content"]  # scraped
-    assert set(block["depends_on"]) == {"nats", "postgres"}
+    assert set(block["depends_on"]) == {"nats", "postgres", "keycloak"}
     mount = f"./services/{SLUG}/deploy/postgres-init.sql:/docker-entrypoint-initdb.d/{INIT_SCRIPT}"
     assert compose["services"]["postgres"]["volumes"][-1] == f"{mount}:ro"
     # Only insertions: every line of the original file is still there, comments included
@@ -325,13 +344,23 @@ def otlp() -> Iterator[OtlpReceiver]:
 
 
 @pytest.fixture
+def admin_headers(test_issuer: TestIssuer) -> dict[str, str]:
+    """A token the running service accepts, with the scopes of everything it serves: ``admin``
+    (creating items) and ``metrics`` (the scrape)."""
+    return test_issuer.headers("c-admin", [ADMIN_SCOPE, METRICS_SCOPE])
+
+
+@pytest.fixture
 def running_service(
-    generated: tuple[Path, dict[str, Any]], tmp_path: Path, otlp: OtlpReceiver
+    generated: tuple[Path, dict[str, Any]],
+    tmp_path: Path,
+    otlp: OtlpReceiver,
+    test_issuer: TestIssuer,
 ) -> Iterator[tuple[str, NatsServer, Path]]:
-    """``python -m <package> serve --migrate`` on a free port, with its own SQLite file and a
-    real nats-server with docker-compose.yml's users (plus an operator, for the test to read the
-    stream with); the service logs in as its compose user. Yields (base URL, the server, the
-    database file)."""
+    """``python -m <package> serve --migrate`` on a free port, with its own SQLite file, a real
+    nats-server with docker-compose.yml's users (plus an operator, for the test to read the
+    stream with) and the test's token issuer; the service logs in as its compose user. Yields
+    (base URL, the server, the database file)."""
     repo, _ = generated
     users = compose_nats_users(repo)
     grants = declared_grants(repo, list(users))
@@ -350,6 +379,7 @@ def running_service(
         "RELAY_POLL_INTERVAL_S": "0.2",
     }
     env = service_env(repo, **{f"{PREFIX}{name}": value for name, value in settings.items()})
+    env |= test_issuer.env(PREFIX)  # its AUTH_ISSUER, and AUTH_JWKS_URL a file:// URL
     # Traces too: exported every 100 ms to a receiver of the test's.
     env |= {"OTEL_EXPORTER_OTLP_ENDPOINT": otlp.endpoint, "OTEL_BSP_SCHEDULE_DELAY": "100"}
     log = (tmp_path / "service.log").open("wb")
@@ -387,12 +417,20 @@ def wait_ready(base_url: str, log: Path, timeout: float = 60) -> None:
 
 
 async def test_the_app_serves_and_its_event_reaches_nats_through_the_outbox(
-    running_service: tuple[str, NatsServer, Path], tmp_path: Path, otlp: OtlpReceiver
+    running_service: tuple[str, NatsServer, Path],
+    tmp_path: Path,
+    otlp: OtlpReceiver,
+    admin_headers: dict[str, str],
 ) -> None:
     base_url, broker, database = running_service
     wait_ready(base_url, tmp_path / "service.log")
+    # Without a token it answers 401, naming itself as the realm.
+    async with httpx.AsyncClient(base_url=base_url, timeout=10) as anonymous:
+        refused = await anonymous.post("/items", json={"name": "anonymous"})
+    assert refused.status_code == 401
+    assert refused.headers["www-authenticate"] == f'Bearer realm="{SLUG}"'
 
-    async with httpx.AsyncClient(base_url=base_url, timeout=10) as client:
+    async with httpx.AsyncClient(base_url=base_url, headers=admin_headers, timeout=10) as client:
         created = await client.post("/items", json={"name": "first parcel"})
         assert created.status_code == 201, created.text
         item = created.json()
@@ -436,10 +474,63 @@ async def test_the_app_serves_and_its_event_reaches_nats_through_the_outbox(
     assert json.loads(first_line)["service"] == SLUG  # not a terminal: JSON lines
 
     def traced() -> list[ReceivedSpan]:
-        posts = [s for s in otlp if s.name == "POST /items"]
-        spans = otlp.trace(posts[0].trace_id) if posts else []
-        return spans if any(s.name.startswith("process ") for s in spans) else []
+        # The admin's POST (the anonymous one, refused, has a trace of its own and no event).
+        for post in [s for s in otlp if s.name == "POST /items"]:
+            spans = otlp.trace(post.trace_id)
+            if any(s.name.startswith("process ") for s in spans):
+                return spans
+        return []
 
     # Traces too: the request, and its event read back by its own consumer, in one trace.
     await eventually(traced, timeout=20)
     assert {span.service for span in traced()} == {SLUG}
+
+
+def test_schemathesis_with_every_check_finds_nothing_on_it(
+    running_service: tuple[str, NatsServer, Path], tmp_path: Path, admin_headers: dict[str, str]
+) -> None:
+    """The template has the reference services' protections (body limit, Allow, bounds, bearer
+    tokens with their 401 and 403 documented): the same run as tests/faults/test_openapi_fuzz.py,
+    on the generated service, as a caller with every scope (its ``ignored_auth`` check also tries
+    each operation without the token)."""
+    # Its command line, not its pytest plugin: this suite loads no fuzzing plugin (see
+    # tests/workspace/test_running_pytest.py), so look for the executable.
+    schemathesis = Path(sys.executable).with_name("schemathesis")
+    if not schemathesis.exists():
+        pytest.skip("schemathesis is not installed (dev dependency)")
+    base_url, _broker, _database = running_service
+    wait_ready(base_url, tmp_path / "service.log")
+
+    completed = subprocess.run(
+        [str(schemathesis), "run", f"{base_url}/openapi.json",
+         "--url", base_url, "--checks", "all", "--max-examples", "40", "--workers", "1",
+         "-H", f"Authorization: {admin_headers['Authorization']}",
+         "--generation-deterministic", "--no-color"],
+        capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+
+    assert completed.returncode == 0, completed.stdout[-8000:] + completed.stderr
+
+
+def test_it_refuses_to_serve_without_a_token_issuer(
+    generated: tuple[Path, dict[str, Any]], tmp_path: Path
+) -> None:
+    """Without AUTH_ISSUER (and AUTH_JWKS_URL) it would have no way to check a token: it does not
+    start, and says which variable to set."""
+    repo, _ = generated
+    env = service_env(repo, **{f"{PREFIX}DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}",
+                               f"{PREFIX}PORT": str(free_port())})  # fmt: skip
+    for name in ("AUTH_ISSUER", "AUTH_JWKS_URL"):
+        env.pop(f"{PREFIX}{name}", None)
+
+    completed = subprocess.run(
+        [sys.executable, "-m", PACKAGE, "serve"],
+        cwd=repo,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert completed.returncode == 2, completed.stdout + completed.stderr
+    assert f"{PREFIX}AUTH_ISSUER" in completed.stderr

@@ -185,7 +185,7 @@ def test_removing_every_service_leaves_no_trace_of_them(without_the_checkout: Pa
 
     assert [p.name for p in (repo / "services").iterdir()] == []
     compose = yaml.safe_load((repo / "docker-compose.yml").read_text())
-    assert set(compose["services"]) == {"nats", "postgres", *OBSERVABILITY}
+    assert set(compose["services"]) == {"nats", "postgres", "keycloak", *OBSERVABILITY}
     assert "job_name" not in compose["configs"]["prometheus"]["content"]
     assert compose["services"]["postgres"]["volumes"] == ["postgres-data:/var/lib/postgresql/data"]
     assert "user:" not in compose["configs"]["nats-users"]["content"]

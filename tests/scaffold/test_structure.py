@@ -63,7 +63,7 @@ def template_service(tmp_path_factory: pytest.TempPathFactory) -> Subject:
     """The template, rendered for a probe name (as ``mkservice new`` renders it)."""
     names = derive_names(PROBE_NAME)
     template = Template.of(ROOT)
-    context = template_context(names, PROBE_PORT, "probe-password", template)
+    context = template_context(names, PROBE_PORT, template)
     folder = render(template, context, tmp_path_factory.mktemp("template"))
     assert tidy(folder, names, ROOT) == []
     return Subject("the template", folder, PROBE_NAME, names.package, PROBE_PORT)
@@ -429,7 +429,7 @@ def test_its_imports_keep_the_layers(subject: Subject) -> None:
 def test_the_rendered_code_is_lint_clean_whatever_the_name(tmp_path: Path, name: str) -> None:
     names = derive_names(name)
     template = Template.of(ROOT)
-    folder = render(template, template_context(names, 65535, "p" * 24, template), tmp_path)
+    folder = render(template, template_context(names, 65535, template), tmp_path)
     assert tidy(folder, names, ROOT) == []
 
     # Outside services/ ruff cannot tell the package is first-party: say so, as tidy does.

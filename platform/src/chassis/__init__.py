@@ -12,9 +12,12 @@
 - :mod:`chassis.migrations`: Alembic from code; ``run_env`` for each service's ``env.py``.
 - :mod:`chassis.contracts` / :mod:`chassis.unit_of_work`: message contracts; the handlers'
   transaction, whose ``emit`` writes domain events into the outbox as messages.
+- :mod:`chassis.asyncapi`: ``asyncapi_document``, a service's contracts as AsyncAPI 3.0.
 - :mod:`chassis.naming`: the stream, subjects and environment prefix derived from a name.
 - :mod:`chassis.clock`, :mod:`chassis.periodic`, :mod:`chassis.housekeeping`: the clock passed
   to entrypoints; background loops; pruning of the outbox and inbox.
+- :mod:`chassis.text`, :mod:`chassis.numbers`: ``Text``, ``NonBlankText`` and ``Integer``,
+  request fields that mean what the OpenAPI says and that every database can store.
 - :mod:`chassis.service_cli`: ``python -m <service> migrate|serve``.
 - :mod:`chassis.testing`: a real nats-server and throwaway databases for tests.
 """
@@ -37,6 +40,7 @@ _EXPORTS = {
     "Handler": "chassis.consumer",
     "Housekeeping": "chassis.housekeeping",
     "Incoming": "chassis.consumer",
+    "Integer": "chassis.numbers",
     "InvalidInput": "chassis.app",
     "MessagingTables": "chassis.tables",
     "NotFound": "chassis.app",
@@ -48,10 +52,13 @@ _EXPORTS = {
     "ServiceRuntime": "chassis.runtime",
     "ServiceSettings": "chassis.settings",
     "Subscription": "chassis.consumer",
+    "NonBlankText": "chassis.text",
     "Text": "chassis.text",
     "UTCDateTime": "chassis.types",
     "UnitOfWork": "chassis.unit_of_work",
     "add_messaging_tables": "chassis.tables",
+    "asyncapi_document": "chassis.asyncapi",
+    "contracts_in": "chassis.asyncapi",
     "table_of": "chassis.tables",
     "create_service_app": "chassis.app",
     "load_settings": "chassis.settings",
@@ -74,6 +81,7 @@ __all__ = [
     "Handler",
     "Housekeeping",
     "Incoming",
+    "Integer",
     "InvalidInput",
     "MessagingTables",
     "NotFound",
@@ -85,10 +93,13 @@ __all__ = [
     "ServiceRuntime",
     "ServiceSettings",
     "Subscription",
+    "NonBlankText",
     "Text",
     "UTCDateTime",
     "UnitOfWork",
     "add_messaging_tables",
+    "asyncapi_document",
+    "contracts_in",
     "table_of",
     "create_service_app",
     "load_settings",
@@ -109,6 +120,7 @@ def __getattr__(name: str) -> Any:
 
 if TYPE_CHECKING:
     from chassis.app import DomainError, InvalidInput, NotFound, create_service_app, problem
+    from chassis.asyncapi import asyncapi_document, contracts_in
     from chassis.clock import Clock, utcnow
     from chassis.consumer import ConsumerPolicy, Handler, Incoming, Route, Subscription, on
     from chassis.contracts import Contract
@@ -116,11 +128,12 @@ if TYPE_CHECKING:
     from chassis.envelope import Envelope
     from chassis.housekeeping import Housekeeping
     from chassis.messaging import Broker, BrokerUnavailable
+    from chassis.numbers import Integer
     from chassis.outbox import Outbox
     from chassis.periodic import Periodic
     from chassis.runtime import ServiceRuntime
     from chassis.settings import ConfigError, ServiceSettings, load_settings, service_config
     from chassis.tables import MessagingTables, add_messaging_tables, table_of
-    from chassis.text import Text
+    from chassis.text import NonBlankText, Text
     from chassis.types import UTCDateTime
     from chassis.unit_of_work import Outgoing, OutgoingMessage, UnitOfWork

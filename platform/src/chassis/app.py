@@ -4,77 +4,45 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
-from http import HTTPStatus
 from typing import Any
 
+from chassis.asyncapi import asyncapi_document
+from chassis.auth.http import auth_responses, require_scope
+from chassis.auth.principal import METRICS_SCOPE
+from chassis.auth.verifier import TokenVerifier
+from chassis.body_limit import BodyLimitMiddleware, state_body_limit
+from chassis.contracts import Contract
 from chassis.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 from chassis.metrics import MetricsMiddleware
+from chassis.problems import (
+    PROBLEM_JSON,
+    DomainError,
+    InvalidInput,
+    NotFound,
+    Problem,
+    problem,
+    problem_content,
+    problem_responses,
+)
 from chassis.runtime import ServiceRuntime
 from chassis.tracing import shutdown_tracing, trace_app
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel, ConfigDict
 from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
-PROBLEM_JSON = "application/problem+json"
+# Still importable from here, where they were first defined.
+__all__ = ["PROBLEM_JSON", "DomainError", "InvalidInput", "NotFound", "Problem", "problem",
+           "create_service_app"]  # fmt: skip
 
 Hook = Callable[[], Awaitable[None]]
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 
 
-class DomainError(Exception):
-    """A request the domain refuses; rendered as a problem response with ``status``."""
-
-    status = 409
-    title = "Conflict"
-
-    def __init__(self, detail: str, **extra: Any) -> None:
-        super().__init__(detail)
-        self.detail = detail
-        self.extra = extra
-
-
-class NotFound(DomainError):
-    status = 404
-    title = "Not Found"
-
-
-class InvalidInput(DomainError):
-    """Well-formed input that a domain rule refuses."""
-
-    status = 422
-    title = "Unprocessable Content"
-
-
-class Problem(BaseModel):
-    """An RFC 9457 problem: what every error of every service looks like."""
-
-    model_config = ConfigDict(extra="allow")
-
-    type: str = "about:blank"
-    title: str
-    status: int
-    detail: Any = None
-
-
-def _problem_responses() -> dict[int | str, dict[str, Any]]:
-    """OpenAPI entries so the documented error media type is the one actually sent."""
-    content = {PROBLEM_JSON: {"schema": Problem.model_json_schema()}}
-    described = {
-        404: "Not found",
-        409: "Conflict with the current state",
-        422: "Invalid input",
-    }
-    return {code: {"description": text, "content": content} for code, text in described.items()}
-
-
-def problem(status: int, detail: Any, **extra: Any) -> JSONResponse:
-    """An RFC 9457 problem response."""
-    body = {"type": "about:blank", "title": HTTPStatus(status).phrase, "status": status}
-    body["detail"] = detail
-    body.update(extra)
-    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON)
+# The problems every route can answer with.
+_DESCRIBED = {404: "Not found", 409: "Conflict with the current state", 422: "Invalid input"}
 
 
 def _validation_detail(error: RequestValidationError) -> tuple[str, list[dict[str, Any]]]:
@@ -86,6 +54,23 @@ def _validation_detail(error: RequestValidationError) -> tuple[str, list[dict[st
     return summary, errors
 
 
+def _allowed_methods(request: Request) -> str:
+    """Every method of the requested path, for a 405's ``Allow`` (RFC 9110 requires it).
+
+    Starlette's own ``Allow`` names only the methods of the first route whose path matched,
+    while a path often has several routes (``GET /orders`` and ``POST /orders``); so each
+    method is tried against the routes, through their public ``matches``.
+    """
+    routes = request.app.router.routes
+    allowed = [
+        method
+        for method in _METHODS
+        if any(route.matches({**request.scope, "method": method})[0] is Match.FULL
+               for route in routes)
+    ]  # fmt: skip
+    return ", ".join(allowed)
+
+
 def create_service_app(
     runtime: ServiceRuntime,
     *,
@@ -93,9 +78,16 @@ def create_service_app(
     routers: Iterable[APIRouter],
     on_startup: Iterable[Hook] = (),
     version: str = "0.1.0",
+    contracts: Iterable[Contract[Any]] = (),
 ) -> FastAPI:
-    """Build a service's app; its lifespan starts the runtime (relay, consumers) and stops it."""
+    """Build a service's app; its lifespan starts the runtime (relay, consumers) and stops it.
+
+    ``contracts`` are the service's message contracts (``contracts_in(messaging.contracts)``),
+    served as an AsyncAPI document at ``/asyncapi.json``.
+    """
     startup_hooks = list(on_startup)
+    # Before anything else: a service without an issuer to check tokens against does not serve.
+    verifier = TokenVerifier.from_settings(runtime.settings)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -110,13 +102,33 @@ def create_service_app(
 
     app = FastAPI(title=title, version=version, lifespan=lifespan)
     app.state.runtime = runtime
-    app.add_middleware(MetricsMiddleware, metrics=runtime.metrics)
+    app.state.token_verifier = verifier
+    app.state.auth_realm = runtime.service
+    max_body_bytes = runtime.settings.max_body_bytes
+    app.add_middleware(BodyLimitMiddleware, max_bytes=max_body_bytes, refusal=problem)
+    app.add_middleware(MetricsMiddleware, metrics=runtime.metrics)  # outside: counts the 413s
     trace_app(app)
 
-    @app.get("/metrics", include_in_schema=False)
+    @app.get(
+        "/metrics", tags=["operations"], response_class=Response,
+        dependencies=[Depends(require_scope(METRICS_SCOPE))],
+        responses={200: {"content": {METRICS_CONTENT_TYPE: {"schema": {"type": "string"}}},
+                         "description": "Prometheus text exposition"},
+                   **auth_responses(scoped=True)},
+    )  # fmt: skip
     async def metrics() -> Response:
-        """Prometheus's scrape: this service's metrics (``chassis.metrics``)."""
+        """Prometheus's scrape: this service's metrics (``chassis.metrics``). Not public: it
+        needs a token with the ``metrics`` scope."""
         return Response(await runtime.metrics.render(), media_type=METRICS_CONTENT_TYPE)
+
+    # Built once: the contracts are code, they do not change while the process runs.
+    asyncapi = asyncapi_document(runtime.service, contracts)
+
+    @app.get("/asyncapi.json", tags=["contracts"])
+    async def asyncapi_json() -> dict[str, Any]:
+        """The messages this service sends and receives, as an AsyncAPI 3.0 document (the same
+        as its committed ``contracts/asyncapi.yaml``). Open, like the OpenAPI document."""
+        return asyncapi
 
     @app.get("/health/live", tags=["health"])
     async def live() -> dict[str, str]:
@@ -140,7 +152,7 @@ def create_service_app(
 
     @app.exception_handler(DomainError)
     async def domain_error(_request: Request, error: DomainError) -> JSONResponse:
-        return problem(error.status, error.detail, **error.extra)
+        return problem(error.status, error.detail, headers=error.headers, **error.extra)
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(_request: Request, error: RequestValidationError) -> JSONResponse:
@@ -155,9 +167,13 @@ def create_service_app(
         return problem(422, f"a value cannot be stored: {reason}")
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(_request: Request, error: StarletteHTTPException) -> JSONResponse:
-        return problem(error.status_code, error.detail)
+    async def http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:
+        headers = dict(error.headers or {})
+        if error.status_code == 405:
+            headers["Allow"] = _allowed_methods(request)
+        return problem(error.status_code, error.detail, headers=headers)
 
     for router in routers:
-        app.include_router(router, responses=_problem_responses())
+        app.include_router(router, responses=problem_responses(_DESCRIBED))
+    state_body_limit(app, max_body_bytes, problem_content())
     return app

@@ -91,6 +91,7 @@ class ServiceRuntime:
             ack_wait_s=settings.consumer_ack_wait_s,
             max_deliver=settings.consumer_max_deliver,
             backoff_s=settings.consumer_backoff_s,
+            max_message_bytes=settings.max_message_bytes,
         )
         self.consumers: list[Consumer] = []
         self.housekeeping = Housekeeping(
@@ -133,6 +134,7 @@ class ServiceRuntime:
 
     async def start(self) -> None:
         faults.arm(self.settings.crash_points)
+        faults.fail_message_types(self.settings.failing_message_types)
         self.broker.start()
         self.relay.start()
         for consumer in self.consumers:

@@ -63,9 +63,10 @@ def run_service_cli(
 
     if args.command in {"migrate", "serve"} and (args.command == "migrate" or args.migrate):
         try:
-            upgrade(migrations_dir, settings.database_url)
+            # As the migrator, which owns the schema; the service then serves as the runtime role.
+            upgrade(migrations_dir, settings.migration_database_url)
         except (OSError, SQLAlchemyError) as error:
-            print(f"{name}: {_cannot_open(settings, error)}", file=sys.stderr)
+            print(f"{name}: {_cannot_migrate(settings, error)}", file=sys.stderr)
             raise SystemExit(2) from None
     if args.command == "serve":
         import uvicorn
@@ -73,8 +74,13 @@ def run_service_cli(
         # Before the app is made: it traces its requests when an OTLP endpoint is configured.
         configure_tracing(settings.service_name)
 
+        try:
+            app = create_app(settings)
+        except ConfigError as error:
+            print(f"{name}: configuration error: {error}", file=sys.stderr)
+            raise SystemExit(2) from None
         uvicorn.run(
-            create_app(settings),
+            app,
             host=settings.host,
             port=settings.port,
             log_level="warning",
@@ -89,10 +95,11 @@ def where_it_connects(settings: ServiceSettings) -> list[str]:
     database = make_url(settings.database_url).render_as_string(hide_password=True)
     nats = ",".join(_mask_nats(server) for server in settings.nats_url.split(","))
     user = f" as user {settings.nats_user}" if settings.nats_user else ""
-    return [
-        f"database {database} ({settings.env_name('database_url')})",
-        f"NATS {nats}{user} ({settings.env_name('nats_url')})",
-    ]
+    lines = [f"database {database} ({settings.env_name('database_url')})"]
+    if settings.migration_database_url != settings.database_url:
+        migrator = make_url(settings.migration_database_url).render_as_string(hide_password=True)
+        lines.append(f"migrations {migrator} ({settings.env_name('migration_database_url')})")
+    return [*lines, f"NATS {nats}{user} ({settings.env_name('nats_url')})"]
 
 
 def _mask_nats(server: str) -> str:
@@ -103,9 +110,12 @@ def _mask_nats(server: str) -> str:
     return urlunsplit(parts._replace(netloc=netloc))
 
 
-def _cannot_open(settings: ServiceSettings, error: BaseException) -> str:
-    """One sentence naming the database setting, its value (without password) and the cause."""
-    url = make_url(settings.database_url).render_as_string(hide_password=True)
+def _cannot_migrate(settings: ServiceSettings, error: BaseException) -> str:
+    """One sentence naming the migration URL's variable (the runtime one's when it was not set,
+    as the person set only that), its value without password, and the cause."""
+    separate = settings.migration_database_url != settings.database_url
+    field = "migration_database_url" if separate else "database_url"
+    url = make_url(getattr(settings, field)).render_as_string(hide_password=True)
     cause = getattr(error, "orig", None) or error
     reason = str(cause).strip().splitlines()[0] if str(cause).strip() else type(cause).__name__
-    return f"cannot open the database {url} ({settings.env_name('database_url')}): {reason}"
+    return f"cannot open the database {url} ({settings.env_name(field)}): {reason}"

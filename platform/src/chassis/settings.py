@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 
 from chassis import naming
 from chassis.workspace import find_workspace_root
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import Field, ValidationError, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
@@ -75,6 +75,12 @@ def normalize_database_url(raw: str) -> str:
     return url.set(drivername=driver).render_as_string(hide_password=False)
 
 
+def _where(url: str) -> tuple[str, str | None, int | None, str | None]:
+    """A database URL without its role: the dialect, host, port and database it reaches."""
+    parts = make_url(url)
+    return parts.get_backend_name(), parts.host, parts.port, parts.database
+
+
 class ServiceSettings(BaseSettings):
     """What every service is configured with. Subclasses set ``service_name``; the environment
     prefix is derived from it."""
@@ -82,7 +88,11 @@ class ServiceSettings(BaseSettings):
     model_config = service_config("SERVICE_")
     service_name: ClassVar[str] = "service"
 
+    # The runtime role's URL: it reads and writes the service's tables and can change no schema.
     database_url: str = ""
+    # The migrator's URL, which owns the schema and runs `migrate` (ADR 0025); unset, the
+    # runtime URL migrates too (SQLite, and databases with one role).
+    migration_database_url: str = ""
     nats_url: str = "nats://127.0.0.1:4222"
     nats_user: str | None = None
     nats_password: str | None = None
@@ -97,6 +107,10 @@ class ServiceSettings(BaseSettings):
     consumer_max_deliver: int = Field(default=5, ge=1, le=1000)
     consumer_backoff_s: tuple[float, ...] = (0.2, 1.0, 2.0, 5.0)
     publish_timeout_s: float = Field(default=2.0, gt=0, le=600)
+    # Hostile input: a request body above this is refused with 413 before it is read whole; a
+    # message above that is parked unread (below nats-server's own 1 MiB max_payload).
+    max_body_bytes: int = Field(default=1_048_576, ge=1024, le=64 * 1_048_576)
+    max_message_bytes: int = Field(default=262_144, ge=1024, le=64 * 1_048_576)
     # How many nodes of a NATS cluster keep this service's stream: 3 on a three-node cluster
     # (it then survives the loss of any one node), 1 on a single server, which takes no more.
     stream_replicas: int = Field(default=1, ge=1, le=5)
@@ -108,8 +122,20 @@ class ServiceSettings(BaseSettings):
     trace_database: bool = False
     # json, text, or auto: JSON lines unless stderr is a terminal (chassis.logs).
     log_format: Literal["auto", "json", "text"] = "auto"
+    # End-user authentication (chassis.auth, ADR 0026): bearer tokens of this issuer, checked
+    # against its JWKS (https, or file:// for a key set on disk), for this audience. A service
+    # does not serve without an issuer and a JWKS URL; `mkservice up` and compose set them.
+    auth_issuer: str = ""
+    auth_jwks_url: str = ""
+    auth_audience: str = "mkservice"
+    auth_algorithms: tuple[str, ...] = ("RS256", "ES256")
+    # How long fetched keys are used before they are fetched again, and the clock skew allowed.
+    auth_jwks_refresh_s: float = Field(default=300.0, ge=1, le=86_400)
+    auth_leeway_s: float = Field(default=30.0, ge=0, le=600)
     # Test-only: names of crash points at which the process exits at once (see chassis.faults).
     crash_points: tuple[str, ...] = ()
+    # Test-only: message types whose handling fails, so they are retried and parked (faults).
+    failing_message_types: tuple[str, ...] = ()
 
     @classmethod
     def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
@@ -121,6 +147,24 @@ class ServiceSettings(BaseSettings):
     def _positive_backoff(cls, value: tuple[float, ...]) -> tuple[float, ...]:
         if any(not 0 < delay <= 3600 for delay in value):
             raise ValueError("every backoff delay must be above 0 and at most 3600 seconds")
+        return value
+
+    @field_validator("auth_algorithms")
+    @classmethod
+    def _asymmetric_algorithms(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        from chassis.auth.verifier import ASYMMETRIC_ALGORITHMS
+
+        refused = sorted(set(value) - ASYMMETRIC_ALGORITHMS)
+        if refused or not value:
+            allowed = ", ".join(sorted(ASYMMETRIC_ALGORITHMS))
+            raise ValueError(f"use asymmetric signature algorithms only (some of: {allowed})")
+        return value
+
+    @field_validator("auth_jwks_url")
+    @classmethod
+    def _jwks_url(cls, value: str) -> str:
+        if value and urlsplit(value).scheme not in {"https", "http", "file"}:
+            raise ValueError("a JWKS URL starts with https://, http:// or file://")
         return value
 
     @model_validator(mode="before")
@@ -135,6 +179,24 @@ class ServiceSettings(BaseSettings):
     @classmethod
     def _valid_database_url(cls, value: str) -> str:
         return normalize_database_url(value)
+
+    @field_validator("migration_database_url")
+    @classmethod
+    def _valid_migration_database_url(cls, value: str, info: ValidationInfo) -> str:
+        if not value:
+            return value
+        url = normalize_database_url(value)
+        runtime = info.data.get("database_url")
+        # Two roles of one database: migrating another one than the service serves is a mistake.
+        if runtime and _where(url) != _where(runtime):
+            raise ValueError("must name the same database as the DATABASE_URL, as another role")
+        return url
+
+    @model_validator(mode="after")
+    def _migrate_with_the_runtime_url_by_default(self) -> ServiceSettings:
+        if not self.migration_database_url:
+            self.migration_database_url = self.database_url
+        return self
 
     @field_validator("nats_url")
     @classmethod
@@ -155,7 +217,7 @@ class ServiceSettings(BaseSettings):
         return f"{self.model_config.get('env_prefix', '')}{field}".upper()
 
 
-SettingsT = TypeVar("SettingsT", bound=ServiceSettings)
+SettingsT = TypeVar("SettingsT", bound=BaseSettings)
 
 
 def load_settings(settings_class: type[SettingsT], **overrides: Any) -> SettingsT:

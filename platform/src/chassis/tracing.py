@@ -88,6 +88,13 @@ def tracing_enabled() -> bool:
     return _provider is not None
 
 
+def current_trace_id() -> str | None:
+    """The W3C trace id (32 hex digits) of the span being run, e.g. the request's; None when
+    there is none (tracing off: the current span is then the API's invalid one)."""
+    context = trace.get_current_span().get_span_context()
+    return format(context.trace_id, "032x") if context.is_valid else None
+
+
 def trace_app(app: Any) -> None:
     """Trace a FastAPI app's requests (server spans, the route as their name), when tracing is
     on; health probes and ``/metrics`` are left out."""

@@ -18,11 +18,15 @@ import typer
 
 from mkservice.commands import (
     check,
+    contracts,
     list_services,
     nats_users,
     new,
     remove,
+    secrets,
+    subscribe,
     test,
+    token,
     up,
 )
 
@@ -32,11 +36,15 @@ Register = Callable[[typer.Typer], None]
 # One line per command module (keep this list sorted).
 BUILT_IN: dict[str, Register] = {
     "check": check.register,
+    "contracts": contracts.register,
     "list": list_services.register,
     "nats-users": nats_users.register,
     "new": new.register,
     "remove": remove.register,
+    "secrets": secrets.register,
+    "subscribe": subscribe.register,
     "test": test.register,
+    "token": token.register,
     "up": up.register,
 }
 

@@ -21,6 +21,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+# A suite's output line that `mkservice test` shows even when the suite passes.
+NOTE_PREFIX = "mkservice note: "
 _COUNT = re.compile(r"(\d+) (passed|failed|skipped|errors?|xfailed|xpassed|deselected)")
 NO_TESTS_COLLECTED = 5
 
@@ -44,6 +46,13 @@ class SuiteResult:
     @property
     def ok(self) -> bool:
         return self.exit_code == 0 and self.counts.get("passed", 0) > 0
+
+    @property
+    def notes(self) -> list[str]:
+        """What the suite asked to be told even when it passes (lines starting with
+        :data:`NOTE_PREFIX`, e.g. why its browser tests were skipped)."""
+        lines = self.output.splitlines()
+        return list(dict.fromkeys(line for line in lines if line.startswith(NOTE_PREFIX)))
 
 
 def discover_suites(repo: Path) -> list[Suite]:

@@ -17,6 +17,7 @@ CHECK_IDS = (
     "cross-service-queries",
     "interface-coupling",
     "shared-databases",
+    "contract-compatibility",
 )
 
 _TABLES = {

@@ -12,7 +12,7 @@ import typer
 
 from mkservice import cli
 
-OWN = {"check", "list", "nats-users", "new", "remove", "test", "up"}
+OWN = {"check", "list", "nats-users", "new", "remove", "secrets", "test", "token", "up"}
 
 
 def _points(*points: EntryPoint) -> object:

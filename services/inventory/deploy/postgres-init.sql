@@ -1,5 +1,36 @@
--- inventory's own role and database; no other role may connect to it.
--- Run once by the PostgreSQL container (docker-compose.yml mounts it into initdb.d).
-CREATE ROLE inventory LOGIN PASSWORD 'UXUgcQS7_FTDga8ecHncTpH3';
-CREATE DATABASE inventory OWNER inventory;
-REVOKE CONNECT ON DATABASE inventory FROM PUBLIC;
+-- inventory's two roles and its database (docs/adr/0025-least-privilege-roles-and-secrets.md).
+-- inventory_migrator owns the database and its schema and runs the migrations
+-- (INVENTORY_MIGRATION_DATABASE_URL); inventory, the role the service serves with
+-- (INVENTORY_DATABASE_URL), may only read and write the tables the migrator makes.
+-- No other role may connect. Run once by the PostgreSQL container (docker-compose.yml mounts
+-- it into initdb.d), with the passwords from its environment: compose reads them from the
+-- git-ignored .env that `mkservice secrets` writes. No password is written here.
+\set ON_ERROR_STOP on
+\getenv migrator_password INVENTORY_MIGRATOR_DB_PASSWORD
+\getenv runtime_password INVENTORY_DB_PASSWORD
+\if :{?migrator_password}
+\else
+  \warn 'INVENTORY_MIGRATOR_DB_PASSWORD is not set: run `mkservice secrets`, then start PostgreSQL on a new volume'
+  SELECT 1 / 0 AS "INVENTORY_MIGRATOR_DB_PASSWORD is not set";
+\endif
+\if :{?runtime_password}
+\else
+  \warn 'INVENTORY_DB_PASSWORD is not set: run `mkservice secrets`, then start PostgreSQL on a new volume'
+  SELECT 1 / 0 AS "INVENTORY_DB_PASSWORD is not set";
+\endif
+CREATE ROLE inventory_migrator LOGIN PASSWORD :'migrator_password';
+CREATE ROLE inventory LOGIN PASSWORD :'runtime_password';
+CREATE DATABASE inventory OWNER inventory_migrator;
+-- CONNECT and TEMP: no other role may connect, nor make temporary tables here.
+REVOKE ALL ON DATABASE inventory FROM PUBLIC;
+GRANT CONNECT ON DATABASE inventory TO inventory;
+\connect inventory
+-- Before PostgreSQL 15 every role could create tables in public.
+REVOKE ALL ON SCHEMA public FROM PUBLIC;
+ALTER SCHEMA public OWNER TO inventory_migrator;
+GRANT USAGE ON SCHEMA public TO inventory;
+-- For every table and sequence the migrator makes, now or in a later migration.
+ALTER DEFAULT PRIVILEGES FOR ROLE inventory_migrator IN SCHEMA public
+  GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO inventory;
+ALTER DEFAULT PRIVILEGES FOR ROLE inventory_migrator IN SCHEMA public
+  GRANT USAGE, SELECT ON SEQUENCES TO inventory;

@@ -1,28 +1,43 @@
 """Fixtures for inventory's tests: its own fresh database (SQLite, or PostgreSQL in
-Postgres mode) and a real nats-server, both from the chassis's pytest plugin."""
+Postgres mode), a real nats-server and a token issuer, all from the chassis's pytest plugin.
+
+``client`` calls as the operator ``OPERATOR`` (the ``admin`` scope: most tests create products
+or read reservations); ``as_caller("c-1")`` gives the headers of another identity for one
+request, and ``headers={"Authorization": ""}`` makes one without a token.
+"""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 import pytest
 from chassis import Clock, Contract, Envelope, utcnow
+from chassis.auth import ADMIN_SCOPE
 from chassis.migrations import upgrade
 from chassis.testing import ManualClock, MessageProbe, NatsServer, Received
+from chassis.testing.issuer import TestIssuer
 from fastapi import FastAPI
 
 from inventory.bootstrap import MIGRATIONS_DIR, InventoryService
 from inventory.config import InventorySettings
 from inventory.main import create_app
 
+# Who ``client`` is: an operator with the admin scope.
+OPERATOR = "ops"
+Headers = Callable[..., dict[str, str]]
+"""``as_caller(subject, scopes=())``: the Authorization header of a request as ``subject``."""
+
 
 @pytest.fixture
-def settings(database_url_for: Callable[[str], str], nats_server: NatsServer) -> InventorySettings:
+def settings(
+    database_url_for: Callable[[str], str], nats_server: NatsServer, test_issuer: TestIssuer
+) -> InventorySettings:
     return InventorySettings(
+        **test_issuer.settings(),
         database_url=database_url_for("inventory"),
         nats_url=nats_server.url,
         relay_poll_interval_s=0.2,
@@ -57,10 +72,22 @@ async def app(migrated: InventorySettings, clock: Clock) -> AsyncIterator[FastAP
 
 
 @pytest.fixture
-async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    """The running app, called in-process."""
+def as_caller(test_issuer: TestIssuer) -> Headers:
+    def headers(subject: str, scopes: Iterable[str] = ()) -> dict[str, str]:
+        return test_issuer.headers(subject, scopes)
+
+    return headers
+
+
+@pytest.fixture
+async def client(app: FastAPI, as_caller: Headers) -> AsyncIterator[httpx.AsyncClient]:
+    """The running app, called in-process as the operator ``OPERATOR`` (``admin`` scope)."""
     transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+    async with httpx.AsyncClient(
+        transport=transport,
+        base_url="http://test",
+        headers=as_caller(OPERATOR, [ADMIN_SCOPE]),
+    ) as client:
         yield client
 
 

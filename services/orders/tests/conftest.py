@@ -1,28 +1,43 @@
 """Fixtures for orders's tests: its own fresh database (SQLite, or PostgreSQL in
-Postgres mode) and a real nats-server, both from the chassis's pytest plugin."""
+Postgres mode), a real nats-server and a token issuer, all from the chassis's pytest plugin.
+
+``client`` calls as the customer ``CUSTOMER``; ``as_caller("c-2")`` or
+``as_caller("ops", [ADMIN_SCOPE])`` gives the headers of another identity for one request.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from typing import Any
 
 import httpx
 import pytest
 from chassis import Contract, Envelope, naming
 from chassis.migrations import upgrade
+from chassis.tasks import cancel_and_wait
 from chassis.testing import MessageProbe, NatsServer
+from chassis.testing.issuer import TestIssuer
+from fastapi import FastAPI
 
 from orders.bootstrap import MIGRATIONS_DIR
 from orders.config import OrdersSettings
 from orders.main import create_app
 from orders.messaging import contracts as c
 
+# Who ``client`` is: a customer with no scopes.
+CUSTOMER = "c-1"
+Headers = Callable[..., dict[str, str]]
+"""``as_caller(subject, scopes=())``: the Authorization header of a request as ``subject``."""
+
 
 @pytest.fixture
-def settings(database_url_for: Callable[[str], str], nats_server: NatsServer) -> OrdersSettings:
+def settings(
+    database_url_for: Callable[[str], str], nats_server: NatsServer, test_issuer: TestIssuer
+) -> OrdersSettings:
     return OrdersSettings(
+        **test_issuer.settings(),
         database_url=database_url_for("orders"),
         nats_url=nats_server.url,
         relay_poll_interval_s=0.2,
@@ -38,13 +53,44 @@ async def migrated(settings: OrdersSettings) -> OrdersSettings:
 
 
 @pytest.fixture
-async def client(migrated: OrdersSettings) -> AsyncIterator[httpx.AsyncClient]:
-    """The app with its lifespan running (relay and consumers), called in-process."""
-    app = create_app(migrated)
+def as_caller(test_issuer: TestIssuer) -> Headers:
+    def headers(subject: str, scopes: Iterable[str] = ()) -> dict[str, str]:
+        return test_issuer.headers(subject, scopes)
+
+    return headers
+
+
+Serve = Callable[..., contextlib.AbstractAsyncContextManager[httpx.AsyncClient]]
+"""``serve(app, headers)``: ``app`` with its lifespan running, called with ``headers``."""
+
+
+@contextlib.asynccontextmanager
+async def _serving(
+    app: FastAPI, headers: Mapping[str, str], base_url: str = "http://test"
+) -> AsyncIterator[httpx.AsyncClient]:
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        async with httpx.AsyncClient(
+            transport=transport, base_url=base_url, headers=dict(headers)
+        ) as client:
             yield client
+
+
+@pytest.fixture
+def serve() -> Serve:
+    """The app with its lifespan running (relay and consumers), called in-process, every
+    request with the given headers (a fixture: test modules import nothing from here at run
+    time)."""
+    return _serving
+
+
+@pytest.fixture
+async def client(
+    migrated: OrdersSettings, as_caller: Headers, serve: Serve
+) -> AsyncIterator[httpx.AsyncClient]:
+    """The app, called as the customer ``CUSTOMER``."""
+    async with serve(create_app(migrated), as_caller(CUSTOMER)) as client:
+        yield client
 
 
 class ScriptedParticipants:
@@ -65,6 +111,7 @@ class ScriptedParticipants:
         self.price_cents = price_cents
         self.silent_tokens = {"tok_slow"}  # payments never answers these
         self.commands: list[tuple[str, dict[str, Any]]] = []
+        self.replies: list[Envelope] = []  # what they answered, as sent
         self.charged: dict[str, int] = {}
         self._task: asyncio.Task[None] | None = None
 
@@ -77,10 +124,12 @@ class ScriptedParticipants:
         return self
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task  # a failure of the script surfaces here
+        # One cancel() can be swallowed by nats-py's wait_for on Python 3.11 while a reply is
+        # being published (the saga still runs when a test ends): cancel until it has ended.
+        task, self._task = self._task, None
+        await cancel_and_wait(task)
+        if task is not None and not task.cancelled() and task.exception() is not None:
+            raise task.exception()  # a failure of the script surfaces here
 
     async def _answer_commands(self) -> None:
         # The probe records what it follows; answer each command once, in the order it came.
@@ -96,9 +145,10 @@ class ScriptedParticipants:
         reply = self._answer(subject, command.data)
         if reply is not None:
             contract, payload = reply
-            await self.probe.send(
+            sent = await self.probe.send(
                 contract, payload, correlation_id=command.correlation_id, causation_id=command.id
             )
+            self.replies.append(sent)
 
     def _answer(
         self, subject: str, data: dict[str, Any]

@@ -1,5 +1,36 @@
--- payments's own role and database; no other role may connect to it.
--- Run once by the PostgreSQL container (docker-compose.yml mounts it into initdb.d).
-CREATE ROLE payments LOGIN PASSWORD 'W8ftuQCSGNSj6Vz0p7zFZ1hP';
-CREATE DATABASE payments OWNER payments;
-REVOKE CONNECT ON DATABASE payments FROM PUBLIC;
+-- payments's two roles and its database (docs/adr/0025-least-privilege-roles-and-secrets.md).
+-- payments_migrator owns the database and its schema and runs the migrations
+-- (PAYMENTS_MIGRATION_DATABASE_URL); payments, the role the service serves with
+-- (PAYMENTS_DATABASE_URL), may only read and write the tables the migrator makes.
+-- No other role may connect. Run once by the PostgreSQL container (docker-compose.yml mounts
+-- it into initdb.d), with the passwords from its environment: compose reads them from the
+-- git-ignored .env that `mkservice secrets` writes. No password is written here.
+\set ON_ERROR_STOP on
+\getenv migrator_password PAYMENTS_MIGRATOR_DB_PASSWORD
+\getenv runtime_password PAYMENTS_DB_PASSWORD
+\if :{?migrator_password}
+\else
+  \warn 'PAYMENTS_MIGRATOR_DB_PASSWORD is not set: run `mkservice secrets`, then start PostgreSQL on a new volume'
+  SELECT 1 / 0 AS "PAYMENTS_MIGRATOR_DB_PASSWORD is not set";
+\endif
+\if :{?runtime_password}
+\else
+  \warn 'PAYMENTS_DB_PASSWORD is not set: run `mkservice secrets`, then start PostgreSQL on a new volume'
+  SELECT 1 / 0 AS "PAYMENTS_DB_PASSWORD is not set";
+\endif
+CREATE ROLE payments_migrator LOGIN PASSWORD :'migrator_password';
+CREATE ROLE payments LOGIN PASSWORD :'runtime_password';
+CREATE DATABASE payments OWNER payments_migrator;
+-- CONNECT and TEMP: no other role may connect, nor make temporary tables here.
+REVOKE ALL ON DATABASE payments FROM PUBLIC;
+GRANT CONNECT ON DATABASE payments TO payments;
+\connect payments
+-- Before PostgreSQL 15 every role could create tables in public.
+REVOKE ALL ON SCHEMA public FROM PUBLIC;
+ALTER SCHEMA public OWNER TO payments_migrator;
+GRANT USAGE ON SCHEMA public TO payments;
+-- For every table and sequence the migrator makes, now or in a later migration.
+ALTER DEFAULT PRIVILEGES FOR ROLE payments_migrator IN SCHEMA public
+  GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO payments;
+ALTER DEFAULT PRIVILEGES FOR ROLE payments_migrator IN SCHEMA public
+  GRANT USAGE, SELECT ON SEQUENCES TO payments;

@@ -1,19 +1,26 @@
 """Fixtures for payments's tests: its own fresh database (SQLite, or PostgreSQL in Postgres
-mode) and a real nats-server, both from the chassis's pytest plugin; the service's clock; and
-the saga's side of the conversation, through the chassis's MessageProbe."""
+mode), a real nats-server and a token issuer, all from the chassis's pytest plugin; the
+service's clock; and the saga's side of the conversation, through the chassis's MessageProbe.
+
+``client`` calls as the operator ``OPERATOR`` (the ``admin`` scope every route needs);
+``as_caller("c-1")`` gives the headers of another identity for one request, and
+``headers={"Authorization": ""}`` makes one without a token.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import itertools
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterable
 from datetime import UTC, datetime
 
 import httpx
 import pytest
 from chassis import Clock, Envelope, utcnow
+from chassis.auth import ADMIN_SCOPE
 from chassis.migrations import upgrade
 from chassis.testing import ManualClock, MessageProbe, NatsServer
+from chassis.testing.issuer import TestIssuer
 from fastapi import FastAPI
 
 from payments.bootstrap import MIGRATIONS_DIR
@@ -23,11 +30,18 @@ from payments.messaging import contracts
 
 # Short enough for a test to wait for, long enough for a refund to arrive before it passes.
 SLOW_DELAY_S = 1.5
+# Who ``client`` is: an operator with the admin scope.
+OPERATOR = "ops"
+Headers = Callable[..., dict[str, str]]
+"""``as_caller(subject, scopes=())``: the Authorization header of a request as ``subject``."""
 
 
 @pytest.fixture
-def settings(database_url_for: Callable[[str], str], nats_server: NatsServer) -> PaymentsSettings:
+def settings(
+    database_url_for: Callable[[str], str], nats_server: NatsServer, test_issuer: TestIssuer
+) -> PaymentsSettings:
     return PaymentsSettings(
+        **test_issuer.settings(),
         database_url=database_url_for("payments"),
         nats_url=nats_server.url,
         relay_poll_interval_s=0.2,
@@ -65,10 +79,22 @@ async def app(migrated: PaymentsSettings, clock: Clock) -> AsyncIterator[FastAPI
 
 
 @pytest.fixture
-async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    """The running app, called in-process."""
+def as_caller(test_issuer: TestIssuer) -> Headers:
+    def headers(subject: str, scopes: Iterable[str] = ()) -> dict[str, str]:
+        return test_issuer.headers(subject, scopes)
+
+    return headers
+
+
+@pytest.fixture
+async def client(app: FastAPI, as_caller: Headers) -> AsyncIterator[httpx.AsyncClient]:
+    """The running app, called in-process as the operator ``OPERATOR`` (``admin`` scope)."""
     transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+    async with httpx.AsyncClient(
+        transport=transport,
+        base_url="http://test",
+        headers=as_caller(OPERATOR, [ADMIN_SCOPE]),
+    ) as client:
         yield client
 
 

@@ -3,8 +3,11 @@
 Postgres mode is selected with ``MKSERVICE_TEST_DB=postgres``; the server is reached through
 ``MKSERVICE_TEST_POSTGRES_URL`` (default ``postgresql://postgres@127.0.0.1:5432/postgres``), a
 superuser connection used only to create and drop. Each test session gets its own prefix; each
-service gets its own role (with a password), each test its own database owned by that role, with
-``CONNECT`` revoked from ``PUBLIC``. Everything is dropped at the end of the session.
+service gets its own two roles (with passwords), as its deploy/postgres-init.sql makes them
+(ADR 0025): a migrator, which owns each of its databases and their schema, and a runtime role,
+which may only connect and read and write the tables the migrator creates (default privileges),
+and no other role may connect. Each test gets its own database. Everything is dropped at the end
+of the session.
 """
 
 from __future__ import annotations
@@ -14,7 +17,8 @@ import os
 import re
 import secrets
 import threading
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -57,6 +61,38 @@ def sqlite_url(folder: Path, name: str) -> str:
     return f"sqlite+aiosqlite:///{folder / f'{name}.db'}"
 
 
+def grant_statements(database: str, migrator: str, runtime: str) -> tuple[list[str], list[str]]:
+    """What makes ``runtime`` a least-privilege role of ``database``, which ``migrator`` owns:
+    the statements run in the server's admin database, then those run inside ``database``.
+    The same as every service's deploy/postgres-init.sql."""
+    on_server = [
+        f"CREATE DATABASE {database} OWNER {migrator}",
+        # CONNECT and TEMP: no other role may connect, nor make temporary tables here.
+        f"REVOKE ALL ON DATABASE {database} FROM PUBLIC",
+        f"GRANT CONNECT ON DATABASE {database} TO {runtime}",
+    ]
+    in_database = [
+        # Before PostgreSQL 15 every role could create tables in public.
+        "REVOKE ALL ON SCHEMA public FROM PUBLIC",
+        f"ALTER SCHEMA public OWNER TO {migrator}",
+        f"GRANT USAGE ON SCHEMA public TO {runtime}",
+        # For every table and sequence the migrator makes, now or in a later migration.
+        f"ALTER DEFAULT PRIVILEGES FOR ROLE {migrator} IN SCHEMA public "
+        f"GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO {runtime}",
+        f"ALTER DEFAULT PRIVILEGES FOR ROLE {migrator} IN SCHEMA public "
+        f"GRANT USAGE, SELECT ON SEQUENCES TO {runtime}",
+    ]
+    return on_server, in_database
+
+
+@dataclass(frozen=True)
+class SandboxDatabase:
+    """One service's throwaway database, as each of its roles reaches it."""
+
+    url: str  # the runtime role's: the service's <PREFIX>DATABASE_URL
+    migration_url: str  # the migrator's: its <PREFIX>MIGRATION_DATABASE_URL
+
+
 class PostgresSandbox:
     """Creates per-service roles and per-test databases on a PostgreSQL server; drops them all."""
 
@@ -69,7 +105,7 @@ class PostgresSandbox:
         self._databases: list[str] = []
         self._counter = 0
 
-    async def _execute(self, *statements: str) -> None:
+    async def _execute(self, *statements: str, database: str | None = None) -> None:
         import asyncpg
 
         connection = await asyncpg.connect(
@@ -77,7 +113,7 @@ class PostgresSandbox:
             password=self.admin_url.password,
             host=self.admin_url.host or "127.0.0.1",
             port=self.admin_url.port or 5432,
-            database=self.admin_url.database or "postgres",
+            database=database or self.admin_url.database or "postgres",
         )
         try:
             for statement in statements:
@@ -85,27 +121,48 @@ class PostgresSandbox:
         finally:
             await connection.close()
 
+    async def _create(self, database: str, on_server: Sequence[str], inside: Sequence[str]) -> None:
+        await self._execute(*on_server)
+        await self._execute(*inside, database=database)
+
     def role(self, service: str) -> tuple[str, str]:
-        """The (role, password) of ``service`` in this session, created on first use."""
-        name = f"{self.prefix}_{re.sub(r'[^a-z0-9]', '_', service.lower())}"
+        """The (role, password) of ``service``'s runtime role in this session, created on first
+        use."""
+        return self._role(f"{self.prefix}_{re.sub(r'[^a-z0-9]', '_', service.lower())}")
+
+    def migrator(self, service: str) -> tuple[str, str]:
+        """The (role, password) of ``service``'s migrator in this session."""
+        return self._role(f"{self.role(service)[0]}_migrator")
+
+    def _role(self, name: str) -> tuple[str, str]:
         if name not in self._roles:
             password = secrets.token_hex(12)
             _run(self._execute(f"CREATE ROLE {name} LOGIN PASSWORD '{password}'"))
             self._roles[name] = password
         return name, self._roles[name]
 
-    def database_url(self, service: str) -> str:
-        """A new empty database owned by the service's role; returns its asyncpg URL."""
-        role, password = self.role(service)
+    def database(self, service: str) -> SandboxDatabase:
+        """A new empty database of ``service``: its migrator owns it, its runtime role may read
+        and write the tables in it and nothing else."""
+        runtime, runtime_password = self.role(service)
+        migrator, migrator_password = self.migrator(service)
         self._counter += 1
-        database = f"{role}_{self._counter}"
-        _run(
-            self._execute(
-                f"CREATE DATABASE {database} OWNER {role}",
-                f"REVOKE CONNECT ON DATABASE {database} FROM PUBLIC",
-            )
-        )
+        database = f"{runtime}_{self._counter}"
+        on_server, inside = grant_statements(database, migrator, runtime)
+        _run(self._create(database, on_server, inside))
         self._databases.append(database)
+        return SandboxDatabase(
+            url=self._url(runtime, runtime_password, database),
+            migration_url=self._url(migrator, migrator_password, database),
+        )
+
+    def database_url(self, service: str) -> str:
+        """A new empty database of ``service``, as its migrator (which may do everything in it)
+        reaches it: for tests that migrate and serve with one URL. A service run as a process is
+        given both of :meth:`database`'s."""
+        return self.database(service).migration_url
+
+    def _url(self, role: str, password: str, database: str) -> str:
         url = self.admin_url.set(
             drivername="postgresql+asyncpg", username=role, password=password, database=database
         )
@@ -119,6 +176,7 @@ class PostgresSandbox:
 
     def close(self) -> None:
         statements = [f"DROP DATABASE IF EXISTS {db} WITH (FORCE)" for db in self._databases]
+        # After the databases: the default privileges that name a role go with them.
         statements += [f"DROP ROLE IF EXISTS {role}" for role in self._roles]
         if statements:
             _run(self._execute(*statements))

@@ -6,6 +6,9 @@
 - ``database_url_for``: ``database_url_for("orders")`` gives a fresh, empty database URL of the
   selected mode (SQLite file, or a PostgreSQL database owned by the service's own role).
 - ``test_db_mode``: ``"sqlite"`` or ``"postgres"``.
+- ``test_issuer``: a development token issuer (:class:`chassis.testing.issuer.TestIssuer`):
+  ``test_issuer.settings()`` points a service at it, ``test_issuer.headers("c-1", ["admin"])``
+  authenticates a request.
 Tests marked ``postgres`` run only in Postgres mode.
 """
 
@@ -15,8 +18,10 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from chassis.auth.dev_issuer import DevIssuer
 from chassis.embedded_nats import NatsCluster, NatsServer
 from chassis.testing.databases import PostgresSandbox, selected_db_mode, sqlite_url
+from chassis.testing.issuer import TestIssuer
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -85,3 +90,13 @@ def nats_cluster(tmp_path: Path) -> Iterator[NatsCluster]:
         yield cluster
     finally:
         cluster.kill()
+
+
+@pytest.fixture(scope="session")
+def _dev_issuer_key() -> DevIssuer:
+    return DevIssuer.generate()  # one key for the session: making one costs a little each time
+
+
+@pytest.fixture
+def test_issuer(_dev_issuer_key: DevIssuer, tmp_path: Path) -> TestIssuer:
+    return TestIssuer(_dev_issuer_key, tmp_path / "issuer" / "jwks.json")

@@ -6,7 +6,9 @@ The static checks read source, migrations and configuration without running anyt
 2. schema coupling: a service's migrations touch only its own tables;
 3. cross-service queries: a service's SQL names only its own tables;
 4. interface coupling: no service imports another service's package;
-5. shared databases: no two services use the same database, SQLite file or role.
+5. shared databases: no two services use the same database, SQLite file or role;
+6. contract compatibility: a service's committed AsyncAPI document changed only compatibly
+   since a git ref, and every consumer's copied contract matches its owner's.
 """
 
 from chassis.workspace import find_workspace_root

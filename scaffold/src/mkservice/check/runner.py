@@ -1,10 +1,11 @@
-"""Run the five static boundary checks over a workspace."""
+"""Run the six static checks over a workspace."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
 
+from mkservice.check.contracts import check_contract_compatibility
 from mkservice.check.databases import check_shared_databases
 from mkservice.check.dbsources import find_database_uses
 from mkservice.check.discovery import Service, discover_services
@@ -17,9 +18,12 @@ from mkservice.check.sql import check_cross_service_queries, find_table_uses
 from mkservice.check.tables import check_shared_tables, find_table_definitions
 
 
-def run_static_checks(repo: Path, services: Sequence[Service] | None = None) -> Report:
-    """Checks 1-5 over ``repo``: shared tables, schema coupling, cross-service queries,
-    interface coupling, shared databases.
+def run_static_checks(
+    repo: Path, services: Sequence[Service] | None = None, *, against: str | None = None
+) -> Report:
+    """Checks 1-6 over ``repo``: shared tables, schema coupling, cross-service queries,
+    interface coupling, shared databases, contract compatibility (its documents compared with
+    the git ref ``against``; see :func:`mkservice.check.contracts.base_ref`).
 
     ``services`` defaults to those found under ``repo/services``; raises ``FileNotFoundError``
     when there is no such folder.
@@ -40,5 +44,6 @@ def run_static_checks(repo: Path, services: Sequence[Service] | None = None) -> 
             check_cross_service_queries(repo, table_uses, ownership),
             check_interface_coupling(repo, services),
             check_shared_databases(repo, find_database_uses(repo, services)),
+            check_contract_compatibility(repo, services, against),
         )
     )

@@ -20,6 +20,7 @@ import urllib.request
 from collections.abc import Sequence
 from pathlib import Path
 
+from chassis.auth.dev_issuer import DEV_ISSUER, DevIssuer
 from chassis.embedded_nats import free_port
 from chassis.processes import dies_with_parent
 
@@ -57,6 +58,8 @@ def _finding(repo: Path, service: Service, detail: str) -> Finding:
 def _starts_alone(repo: Path, service: Service) -> Finding | None:
     with tempfile.TemporaryDirectory(prefix=f"mk-alone-{service.name}-") as scratch:
         port = free_port()
+        # A token issuer it must be told of to serve; its keys are a file nobody signs with.
+        jwks = DevIssuer.generate().write_jwks(Path(scratch) / "jwks.json")
         env = {
             **os.environ,
             f"{service.env_prefix}DATABASE_URL": f"sqlite:///{scratch}/{service.name}.db",
@@ -64,6 +67,8 @@ def _starts_alone(repo: Path, service: Service) -> Finding | None:
             f"{service.env_prefix}NATS_URL": f"nats://127.0.0.1:{free_port()}",
             f"{service.env_prefix}PORT": str(port),
             f"{service.env_prefix}HOST": "127.0.0.1",
+            f"{service.env_prefix}AUTH_ISSUER": DEV_ISSUER,
+            f"{service.env_prefix}AUTH_JWKS_URL": jwks.as_uri(),
         }
         log_path = Path(scratch) / "service.log"
         with open(log_path, "wb") as log:

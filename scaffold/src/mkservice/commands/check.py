@@ -39,6 +39,14 @@ def check(
         Path | None,
         typer.Option("--repo", help="The workspace root (default: the one above this folder)."),
     ] = None,
+    against: Annotated[
+        str | None,
+        typer.Option(
+            "--against",
+            help="The git ref the contracts are compared with (default: the merge base with "
+            "the main branch, or the last commit).",
+        ),
+    ] = None,
 ) -> None:
     """Look for the signs of a distributed monolith: shared tables, schema coupling,
     cross-service queries, imports of another service's code, shared databases or roles."""
@@ -57,7 +65,12 @@ def check(
         services = discover_services(root)
     except FileNotFoundError as error:
         _usage_error(str(error))
-    report = run_static_checks(root, services)
+    from mkservice.check.contracts import UnknownRef
+
+    try:
+        report = run_static_checks(root, services, against=against)
+    except UnknownRef as error:
+        _usage_error(f"{error}; pass a branch, tag or commit to --against")
     if runtime:
         report = Report(report.checks + tuple(_runtime_checks(root, services)))
     if json_output:

@@ -31,7 +31,7 @@ def test(
     Extra arguments go to pytest (e.g. ``mkservice test -- -k outbox``). A suite that runs no
     test counts as a failure.
     """
-    from mkservice.testrun import SuiteResult, discover_suites, run_all
+    from mkservice.testrun import NOTE_PREFIX, SuiteResult, discover_suites, run_all
 
     repo = workspace_root()
     suites = discover_suites(repo)
@@ -47,6 +47,8 @@ def test(
         if not result.ok:
             typer.echo(result.output)
         typer.echo(f"[{mark}] {result.suite.name}: {counts} ({result.seconds:.1f}s)", err=False)
+        for note in result.notes:
+            typer.echo(f"       {note.removeprefix(NOTE_PREFIX)}")
 
     mode = "postgres" if postgres else "sqlite"
     typer.echo(f"Running {len(suites)} suites ({mode} mode, {jobs} at a time)...")

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, NoReturn
 import typer
 
 if TYPE_CHECKING:
-    from chassis.testing import PostgresSandbox
+    from chassis.testing import PostgresSandbox, SandboxDatabase
     from rich.console import Console
 
     from mkservice.stack import Supervisor
@@ -83,6 +83,13 @@ def up(
             "each service gets every node's URL and streams of NODES replicas.",
         ),
     ] = 1,
+    saga_console: Annotated[
+        bool,
+        typer.Option(
+            "--console/--no-console",
+            help="Start the saga console (bound to 127.0.0.1) once the services are ready.",
+        ),
+    ] = True,
     postgres: Annotated[
         bool,
         typer.Option(
@@ -118,6 +125,7 @@ def up(
         stop_signals_interrupt,
     )
     from mkservice.stack.database_urls import DatabaseUrlRefused, read_database_urls
+    from mkservice.stack.dev_issuer import workspace_issuer
     from mkservice.stack.render import print_services
     from mkservice.workspace import workspace_root
 
@@ -136,17 +144,23 @@ def up(
             on_sqlite = [s.name for s in specs if _is_sqlite(database_urls.get(s.name))]
             if on_sqlite:
                 _refuse(SQLITE_REPLICAS_REFUSED.format(services=", ".join(on_sqlite)))
+        migration_urls: dict[str, str] = {}
         if postgres:
             sandbox = PostgresSandbox()
             for spec in specs:
-                database_urls.setdefault(spec.name, _throwaway_database(sandbox, spec.name))
+                if spec.name not in database_urls:
+                    throwaway = _throwaway_database(sandbox, spec.name)
+                    database_urls[spec.name] = throwaway.url
+                    migration_urls[spec.name] = throwaway.migration_url
         # The seed needs the migrated database, and serving migrates only after it would run.
         has_inventory = any(spec.name == "inventory" for spec in specs)
         prepare = {"inventory": [["migrate"], ["seed"]]} if seed and has_inventory else None
         supervisor = Supervisor(
             specs, run_dir, nats_url=nats_url, prepare=prepare, cwd=repo,
-            database_urls=database_urls, replicas=replicas, nats_cluster=nats_cluster,
-            prefer_registered_ports=not free_ports, port_wait=PORT_WAIT_S,
+            database_urls=database_urls, migration_database_urls=migration_urls,
+            replicas=replicas, nats_cluster=nats_cluster,
+            prefer_registered_ports=not free_ports, port_wait=PORT_WAIT_S, console=saga_console,
+            issuer=workspace_issuer(data_dir),  # the key `mkservice token` signs with
         )  # fmt: skip
     except (DatabaseUrlRefused, DiscoveryError, StackError) as error:
         _drop(sandbox)
@@ -178,6 +192,9 @@ def up(
         try:
             # Inside the try: a Ctrl-C right after the prompt appears must still stop the stack.
             print_services(console, supervisor)
+            if supervisor.console_url:
+                _say(console, f"Saga console: {supervisor.console_url}")
+            _say(console, "Tokens for the APIs: mkservice token --customer c-1 [--scope admin]")
             _say(console, f"Logs and data: {supervisor.run_dir}. Press Ctrl-C to stop.")
             _watch(console, supervisor)
         except KeyboardInterrupt:
@@ -196,10 +213,11 @@ def _is_sqlite(url: str | None) -> bool:
     return url is None or url.partition(":")[0].startswith("sqlite")
 
 
-def _throwaway_database(sandbox: PostgresSandbox, service: str) -> str:
-    """A new database and role for ``service``; refuses (exit 2) when PostgreSQL is not there."""
+def _throwaway_database(sandbox: PostgresSandbox, service: str) -> SandboxDatabase:
+    """A new database and the two roles of ``service`` (its migrator and its runtime role);
+    refuses (exit 2) when PostgreSQL is not there."""
     try:
-        return sandbox.database_url(service)
+        return sandbox.database(service)
     except Exception as error:  # refused, unknown host, bad password: all mean "not usable"
         server = sandbox.admin_url.render_as_string(hide_password=True)
         _refuse(f"Cannot create a PostgreSQL database for {service} on {server}: {error}.")
@@ -231,7 +249,8 @@ def _watch(console: Console, supervisor: Supervisor) -> None:
     reported: set[str] = set()
     while True:
         time.sleep(0.5)
-        for process in supervisor.processes:
+        page = [supervisor.console] if supervisor.console is not None else []
+        for process in [*supervisor.processes, *page]:
             if not process.running and process.label not in reported:
                 reported.add(process.label)
                 _say(

@@ -42,12 +42,22 @@ class Backup:
             os.utime(self.path, ns=self.times)
 
 
-def write_atomically(path: Path, content: str | bytes) -> None:
-    """Replace ``path`` with ``content`` all at once: a reader sees the old file or the new."""
+def write_atomically(path: Path, content: str | bytes, *, mode: int | None = None) -> None:
+    """Replace ``path`` with ``content`` all at once: a reader sees the old file or the new.
+
+    ``mode`` (0o600 for a file of passwords) is the file's from its first byte: the temporary
+    file is created with it, so the content is never readable by others, even for a moment."""
     data = content.encode("utf-8") if isinstance(content, str) else content
     temporary = path.with_name(f"{TEMP_PREFIX}{path.name}")
     try:
-        temporary.write_bytes(data)
+        if mode is None:
+            temporary.write_bytes(data)
+        else:
+            temporary.unlink(missing_ok=True)  # a leftover would keep its own mode
+            descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+            with os.fdopen(descriptor, "wb") as file:
+                file.write(data)
+            os.chmod(temporary, mode)  # the umask may have taken bits off
         os.replace(temporary, path)
     finally:
         temporary.unlink(missing_ok=True)

@@ -12,14 +12,14 @@ that lists those users with their permissions is inline in the file, the ``conte
 top-level ``configs: nats-users:``. That content is always re-rendered as a whole
 (:func:`render_nats_users`) from the service blocks present and the grants their services
 declare (``mkservice.stack.nats_auth``), so a new block adds its user and a removed block drops
-its user. Compose interpolates ``$`` everywhere in the file, configs included, so the content's
-``$`` (``$JS.API...`` subjects) is written ``$$``.
+its user. Compose interpolates ``$`` everywhere in the file, configs' inline ``content``
+included, so the content's ``$`` (``$JS.API...`` subjects) is written ``$$``, and each password,
+``${<PREFIX>NATS_PASSWORD}`` as in the service's block, becomes the value in .env (ADR 0025).
 """
 
 from __future__ import annotations
 
 import re
-import secrets
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,11 +36,14 @@ from mkservice.generator.compose_file import (
     PROMETHEUS_CONFIG,
     SINGLE_NODE,
     ComposeShape,
+    database_urls,
     nats_users,
     render_prometheus_config,
     scrape_targets,
+    secret_reference,
 )
 from mkservice.generator.errors import GenerationFailed
+from mkservice.generator.keycloak_realm import ISSUER, JWKS_URL
 from mkservice.generator.naming import ServiceNames
 from mkservice.stack.nats_auth import (
     GrantError,
@@ -70,17 +73,13 @@ class ComposeChange:
     replaced_stale_block: bool = False
 
 
-def service_entry(
-    names: ServiceNames, port: int, password: str, nats_password: str
-) -> dict[str, Any]:
+def service_entry(names: ServiceNames, port: int, nats_password: str) -> dict[str, Any]:
     """The compose block of a service, as the parsed YAML it must equal."""
     prefix = names.env_prefix
     return {
         "build": {"context": ".", "dockerfile": f"services/{names.slug}/Dockerfile"},
         "environment": {
-            f"{prefix}DATABASE_URL": (
-                f"postgresql://{names.package}:{password}@postgres:5432/{names.package}"
-            ),
+            **database_urls(names),
             f"{prefix}NATS_URL": "nats://nats:4222",
             f"{prefix}NATS_USER": names.slug,
             f"{prefix}NATS_PASSWORD": nats_password,
@@ -88,10 +87,18 @@ def service_entry(
             f"{prefix}PORT": str(port),
             # Empty (no traces exported) unless set where compose runs (docs/observability.md).
             "OTEL_EXPORTER_OTLP_ENDPOINT": OTLP_ENDPOINT,
+            **auth_settings(names),
         },
         "ports": [f"{port}:{port}"],
         "depends_on": {name: {"condition": "service_healthy"} for name in INFRASTRUCTURE},
     }
+
+
+def auth_settings(names: ServiceNames) -> dict[str, str]:
+    """Where a service checks its bearer tokens: Keycloak's realm ``checkout``, the issuer every
+    token names (whether requested inside compose's network or from the host) and its keys."""
+    prefix = names.env_prefix
+    return {f"{prefix}AUTH_ISSUER": ISSUER, f"{prefix}AUTH_JWKS_URL": JWKS_URL}
 
 
 def _service_block(entry: dict[str, Any]) -> CommentedMap:
@@ -132,7 +139,6 @@ def register_service(
     root: Path,
     names: ServiceNames,
     port: int,
-    password: str,
     nats_password: str | None = None,
     grant: ServiceGrant | None = None,
 ) -> ComposeChange:
@@ -143,8 +149,8 @@ def register_service(
     A block already there for the same name (its folder was removed by hand) is replaced. Raises
     :class:`GenerationFailed` when the file cannot be understood; nothing is written here.
     """
-    nats_password = nats_password or secrets.token_urlsafe(18)
-    entry = service_entry(names, port, password, nats_password)
+    nats_password = nats_password or secret_reference(f"{names.env_prefix}NATS_PASSWORD")
+    entry = service_entry(names, port, nats_password)
     return register_blocks(SINGLE_NODE, root, names.slug, {names.slug: entry}, grant)
 
 
@@ -276,13 +282,18 @@ def _set_scrape_targets(data: Any, shape: ComposeShape) -> None:
 def _nats_users_config(
     data: dict[str, Any], root: Path, grants: Mapping[str, ServiceGrant], shape: ComposeShape
 ) -> str:
-    """The content ``configs: nats-users`` must hold for ``data`` (``$`` written ``$$``)."""
+    """The content ``configs: nats-users`` must hold for ``data`` (``$`` written ``$$``, but for
+    the ``${<PREFIX>NATS_PASSWORD}`` references, left for compose to interpolate)."""
     users = nats_users(data, shape)
     try:
         found = [grants.get(user) or read_grant(root / "services" / user, user) for user in users]
     except GrantError as error:
         raise GenerationFailed(f"cannot read a service's NATS grant ({error}).") from None
-    return render_config(found, NatsCredentials(users)).replace("$", "$$")
+    content = render_config(found, NatsCredentials(users)).replace("$", "$$")
+    # nats_users admits a `$` in a password only as the whole reference: undo just those.
+    for password in {password for password in users.values() if "$" in password}:
+        content = content.replace(password.replace("$", "$$"), password)
+    return content
 
 
 def _load(text: str, shape: ComposeShape) -> Any:

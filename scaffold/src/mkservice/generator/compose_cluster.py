@@ -29,8 +29,15 @@ from mkservice.generator.compose_file import (
     OBSERVABILITY_BLOCKS,
     OBSERVABILITY_CONFIGS,
     ComposeShape,
+    database_urls,
 )
 from mkservice.generator.errors import Refused
+from mkservice.generator.keycloak_realm import (
+    CREDENTIALS_SECTION,
+    KEYCLOAK,
+    KEYCLOAK_BLOCK,
+    KEYCLOAK_CONFIG,
+)
 from mkservice.generator.naming import ServiceNames
 from mkservice.stack.nats_auth import ServiceGrant
 
@@ -115,8 +122,9 @@ def _base_text() -> str:
     )
     return f"""\
 # The production shape of the stack: a three-node NATS cluster keeping every stream on all three
-# nodes, PostgreSQL, and two replicas of each service, whose migration runs once, before they
-# start, in its one-shot `<name>-migrate` block. A complete file, run on its own:
+# nodes, PostgreSQL, Keycloak (the services' token issuer, as in docker-compose.yml), and two
+# replicas of each service, whose migration runs once, before they start, in its one-shot
+# `<name>-migrate` block. A complete file, run on its own:
 #   docker compose -f {CLUSTER_FILE} up --build
 # docker-compose.yml stays the single-node stack. `mkservice new` and `mkservice remove` edit
 # both files, with the same passwords (see docs/scale-out.md).
@@ -128,10 +136,12 @@ services:
 {nodes}\
   postgres:
     image: postgres:16-alpine
+    # The init scripts read each service's role passwords from the environment: the .env file.
+    env_file: .env
     environment:
       # The superuser, for the init scripts and an operator only: every service logs in with
-      # its own role, which owns its own database, and no other role may connect to it.
-      POSTGRES_PASSWORD: ${{POSTGRES_PASSWORD:-postgres}}
+      # its own roles, and no other service's role may connect to its database.
+      POSTGRES_PASSWORD: ${{POSTGRES_PASSWORD:?run mkservice secrets}}
     ports:
       - "5432:5432"
     # The data, then one init script per service (run once, when the data volume is new).
@@ -143,17 +153,21 @@ services:
       timeout: 3s
       retries: 30
 
+{KEYCLOAK_BLOCK}\
 {OBSERVABILITY_BLOCKS}
 volumes:
 {volumes}\
   postgres-data:
+
+{CREDENTIALS_SECTION}\
 
 # Each node's config: its server name, its store, routes to the others, and the users. R3
 # streams keep each message on three nodes before the ack, but on one host they fsync only every
 # `sync_interval` (2 minutes): set `jetstream {{ sync_interval: always }}` or spread the nodes
 # over hosts (docs/adr/0004-nats-jetstream.md).
 # The NATS users are those of docker-compose.yml: one per service, with its
-# <PREFIX>NATS_PASSWORD, allowed what its .mkservice.json declares; `$$` is a literal `$`.
+# <PREFIX>NATS_PASSWORD, allowed what its .mkservice.json declares; `$$` is a literal `$`, and
+# compose interpolates each `${{<PREFIX>NATS_PASSWORD}}` in the content from .env.
 configs:
 {configs}\
   {NATS_CONFIG}:
@@ -163,6 +177,7 @@ configs:
         users: [
         ]
       }}
+{KEYCLOAK_CONFIG}\
 {OBSERVABILITY_CONFIGS}"""
 
 
@@ -171,24 +186,23 @@ BASE_CLUSTER_COMPOSE = _base_text()
 CLUSTER = ComposeShape(
     CLUSTER_FILE,
     BASE_CLUSTER_COMPOSE,
-    (*NATS_NODES, "postgres", *OBSERVABILITY),
+    (*NATS_NODES, "postgres", KEYCLOAK, *OBSERVABILITY),
     lambda slug: (migrate_block(slug), slug),
     replicated=True,
 )
 
 
 def cluster_entries(
-    names: ServiceNames, port: int, password: str, nats_password: str
+    names: ServiceNames, port: int, nats_password: str
 ) -> dict[str, dict[str, Any]]:
     """The blocks of a service in the cluster file (name -> the parsed YAML each must equal):
-    its migration, run once, then its replicas, serving without ``--migrate``."""
+    its migration, run once (as its migrator), then its replicas, serving without
+    ``--migrate``."""
     prefix = naming.env_prefix(names.slug)
     build = {"context": ".", "dockerfile": f"services/{names.slug}/Dockerfile"}
-    database = {
-        f"{prefix}DATABASE_URL": (
-            f"postgresql://{names.package}:{password}@postgres:5432/{names.package}"
-        )
-    }
+    # The migration block migrates as the migrator; the replicas never hold its password.
+    database = database_urls(names)
+    runtime = {f"{prefix}DATABASE_URL": database[f"{prefix}DATABASE_URL"]}
     migrate = {
         "build": build,
         "command": ["python", "-m", names.package, "migrate"],
@@ -199,7 +213,7 @@ def cluster_entries(
         "build": build,
         "command": ["python", "-m", names.package, "serve"],
         "environment": {
-            **database,
+            **runtime,
             f"{prefix}NATS_URL": nats_urls(),
             f"{prefix}NATS_USER": names.slug,
             f"{prefix}NATS_PASSWORD": nats_password,
@@ -207,6 +221,7 @@ def cluster_entries(
             f"{prefix}HOST": "0.0.0.0",
             f"{prefix}PORT": str(port),
             "OTEL_EXPORTER_OTLP_ENDPOINT": compose.OTLP_ENDPOINT,
+            **compose.auth_settings(names),
         },
         # The container port only: each replica gets a host port of its own.
         "ports": [str(port)],
@@ -214,6 +229,7 @@ def cluster_entries(
         "depends_on": {
             **{node: {"condition": "service_healthy"} for node in NATS_NODES},
             "postgres": {"condition": "service_healthy"},
+            KEYCLOAK: {"condition": "service_healthy"},
             migrate_block(names.slug): {"condition": "service_completed_successfully"},
         },
     }
@@ -224,14 +240,13 @@ def register_in_cluster(
     root: Path,
     names: ServiceNames,
     port: int,
-    password: str,
     nats_password: str,
     grant: ServiceGrant | None = None,
     init_script: str | None = None,
 ) -> compose.ComposeChange:
     """The cluster file's text with the service's blocks and init script added (the file is
     created from its base text when there is none) and the NATS users rendered again. Give it
-    the passwords and the ``init_script`` docker-compose.yml gets, so both files agree.
+    the NATS password and the ``init_script`` docker-compose.yml gets, so both files agree.
 
     Refuses (:class:`Refused`) a name the file uses for something else: a NATS node's, or one
     ending in ``-migrate``, which the migration blocks of services take.
@@ -241,7 +256,7 @@ def register_in_cluster(
             f"{names.slug!r} is taken in {CLUSTER_FILE}: NATS nodes are called "
             f"{', '.join(NATS_NODES)} and <service>{MIGRATE_SUFFIX} runs a service's migration."
         )
-    entries = cluster_entries(names, port, password, nats_password)
+    entries = cluster_entries(names, port, nats_password)
     return compose.register_blocks(CLUSTER, root, names.slug, entries, grant, init_script)
 
 

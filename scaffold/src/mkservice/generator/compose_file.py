@@ -6,7 +6,6 @@ Reading only, as plain data; :mod:`mkservice.generator.compose` edits it.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,22 +13,33 @@ from typing import Any
 
 from mkservice.generator import yaml_edit
 from mkservice.generator.errors import GenerationFailed
-from mkservice.generator.naming import derive_names
+from mkservice.generator.keycloak_realm import (
+    CREDENTIALS_SECTION,
+    KEYCLOAK,
+    KEYCLOAK_BLOCK,
+    KEYCLOAK_CONFIG,
+    METRICS_SCOPE,
+    PROMETHEUS_CLIENT,
+    PROMETHEUS_CREDENTIALS,
+    PROMETHEUS_CREDENTIALS_FILE,
+    TOKEN_URL,
+)
+from mkservice.generator.naming import ServiceNames, derive_names
 
 COMPOSE_FILE = "docker-compose.yml"
 INIT_DIR = "/docker-entrypoint-initdb.d"
-INFRASTRUCTURE = ("nats", "postgres")
+# What every service block waits for: the broker, the database and the token issuer.
+INFRASTRUCTURE = ("nats", "postgres", KEYCLOAK)
 # The observability profile's blocks (`docker compose --profile observability up`): not services.
 OBSERVABILITY = ("otel-collector", "jaeger", "prometheus")
 # The top-level config listing what Prometheus scrapes: one job per service block.
 PROMETHEUS_CONFIG = "prometheus"
-_PASSWORD = re.compile(r"\bPASSWORD\s+'([^']*)'", re.IGNORECASE)
 # The top-level config holding the NATS users, and where the nats container reads it.
 NATS_CONFIG = "nats-users"
 NATS_CONFIG_TARGET = "/etc/nats/users.conf"
 
 # The observability profile: the same blocks and configs in both compose files.
-OBSERVABILITY_BLOCKS = """\
+OBSERVABILITY_BLOCKS = f"""\
   # The observability profile (docs/observability.md):
   #   OTEL_EXPORTER_OTLP_ENDPOINT=http://otel-collector:4318 \\
   #     docker compose [-f this file] --profile observability up
@@ -63,8 +73,14 @@ OBSERVABILITY_BLOCKS = """\
     configs:
       - source: prometheus
         target: /etc/prometheus/prometheus.yml
+    # Its OAuth2 client secret (`secrets:` below): /metrics takes a token with scope metrics.
+    secrets:
+      - {PROMETHEUS_CREDENTIALS}
     ports:
       - "9090:9090"
+    depends_on:
+      {KEYCLOAK}:
+        condition: service_healthy
 """
 OBSERVABILITY_CONFIGS = """\
   # The collector takes OTLP over HTTP from the services and exports it to Jaeger.
@@ -98,10 +114,14 @@ OBSERVABILITY_CONFIGS = """\
 """
 
 BASE_COMPOSE_TEMPLATE = """\
-# The whole stack: NATS, PostgreSQL and one block per service. `mkservice new` adds a service's
-# block and its init script below, `mkservice remove` takes them out (comments and hand edits stay).
-# Each service has its own database, role and password (services/<name>/deploy/postgres-init.sql)
-# and depends on NATS and PostgreSQL only, never on another service.
+# The whole stack: NATS, PostgreSQL, Keycloak and one block per service. `mkservice new` adds a
+# service's block and its init script below, `mkservice remove` takes them out (comments and hand
+# edits stay).
+# Each service has its own database and two roles, a migrator and the role it serves with
+# (services/<name>/deploy/postgres-init.sql, ADR 0025), takes bearer tokens issued by Keycloak
+# (realm `checkout`), and depends on NATS, PostgreSQL and Keycloak only, never on another
+# service. Every password and client secret is read from the git-ignored .env (`mkservice
+# secrets` writes it).
 services:
   nats:
     image: nats:2.10-alpine
@@ -128,10 +148,12 @@ services:
 
   postgres:
     image: postgres:16-alpine
+    # The init scripts read each service's role passwords from the environment: the .env file.
+    env_file: .env
     environment:
       # The superuser, for the init scripts and an operator only: every service logs in with
-      # its own role, which owns its own database, and no other role may connect to it.
-      POSTGRES_PASSWORD: ${POSTGRES_PASSWORD:-postgres}
+      # its own roles, and no other service's role may connect to its database.
+      POSTGRES_PASSWORD: ${POSTGRES_PASSWORD:?run mkservice secrets}
     ports:
       - "5432:5432"
     # The data, then one init script per service (run once, when the data volume is new).
@@ -145,14 +167,17 @@ services:
       timeout: 3s
       retries: 30
 
-{OBSERVABILITY_BLOCKS}
+{KEYCLOAK_BLOCK}{OBSERVABILITY_BLOCKS}
 volumes:
   nats-data:
   postgres-data:
 
+{CREDENTIALS_SECTION}
 # The NATS users: one per service block above, with its <PREFIX>NATS_PASSWORD, allowed only the
 # subjects the `nats` section of its services/<name>/.mkservice.json declares. `mkservice new`
 # renders this content again as a whole (mkservice/generator/compose.py); `$$` is a literal `$`.
+# Compose interpolates an inline `content:` like any other value, so each `${<PREFIX>NATS_PASSWORD}`
+# is the password from .env, the same one the service block hands its service.
 configs:
   nats-users:
     content: |
@@ -161,10 +186,14 @@ configs:
         users: [
         ]
       }
-{OBSERVABILITY_CONFIGS}"""
-BASE_COMPOSE = BASE_COMPOSE_TEMPLATE.replace(
-    "{OBSERVABILITY_BLOCKS}", OBSERVABILITY_BLOCKS
-).replace("{OBSERVABILITY_CONFIGS}", OBSERVABILITY_CONFIGS)
+{KEYCLOAK_CONFIG}{OBSERVABILITY_CONFIGS}"""
+BASE_COMPOSE = (
+    BASE_COMPOSE_TEMPLATE.replace("{KEYCLOAK_BLOCK}", KEYCLOAK_BLOCK)
+    .replace("{OBSERVABILITY_BLOCKS}", OBSERVABILITY_BLOCKS)
+    .replace("{CREDENTIALS_SECTION}", CREDENTIALS_SECTION)
+    .replace("{KEYCLOAK_CONFIG}", KEYCLOAK_CONFIG)
+    .replace("{OBSERVABILITY_CONFIGS}", OBSERVABILITY_CONFIGS)
+)
 
 
 @dataclass(frozen=True)
@@ -187,18 +216,34 @@ SINGLE_NODE = ComposeShape(
 )
 
 
-def read_init_password(init_sql: Path) -> str:
-    """The password a service's postgres-init.sql gives its role."""
-    match = _PASSWORD.search(init_sql.read_text(encoding="utf-8"))
-    if match is None:
-        raise GenerationFailed(f"{init_sql} sets no role password.")
-    return match.group(1)
+def secret_reference(variable: str) -> str:
+    """How compose reads a password from the git-ignored .env, interpolated (ADR 0025). Plain
+    ``${NAME}``: a ``:?message`` would put a ``?`` in the URLs that tools parse before compose
+    does; a missing .env stops the postgres block anyway (its ``env_file``)."""
+    return f"${{{variable}}}"
+
+
+def database_urls(names: ServiceNames) -> dict[str, str]:
+    """A service's two database URLs in compose: the runtime role's and its migrator's, each
+    password read from .env."""
+    prefix = names.env_prefix
+    role, database = names.package, names.package
+
+    def url(user: str, variable: str) -> str:
+        return f"postgresql://{user}:{secret_reference(variable)}@postgres:5432/{database}"
+
+    return {
+        f"{prefix}DATABASE_URL": url(role, f"{prefix}DB_PASSWORD"),
+        f"{prefix}MIGRATION_DATABASE_URL": url(f"{role}_migrator", f"{prefix}MIGRATOR_DB_PASSWORD"),
+    }
 
 
 def nats_users(data: dict[str, Any], shape: ComposeShape = SINGLE_NODE) -> dict[str, str]:
     """NATS user -> password: each service block setting ``<PREFIX>NATS_PASSWORD`` (its user
-    is its name), in the file's order. Raises :class:`GenerationFailed` for a block that sets a
-    NATS URL but no password, another user, or a password compose would alter."""
+    is its name), in the file's order. The password is ``${<PREFIX>NATS_PASSWORD}``, read from
+    .env (what mkservice writes), or a literal token (a file from before ADR 0025). Raises
+    :class:`GenerationFailed` for a block that sets a NATS URL but no password, another user,
+    or a password compose would alter."""
     users: dict[str, str] = {}
     for name, block in (data.get("services") or {}).items():
         if name in shape.infrastructure or not isinstance(block, dict):
@@ -220,10 +265,12 @@ def nats_users(data: dict[str, Any], shape: ComposeShape = SINGLE_NODE) -> dict[
                 f"the {name} block of {shape.file} sets {prefix}NATS_USER to {user!r}; it "
                 f"must be {name!r}, the user its permissions are for."
             )
-        if not password or "$" in password:
+        reference = secret_reference(f"{prefix}NATS_PASSWORD")
+        if not password or ("$" in password and password != reference):
             raise GenerationFailed(
                 f"the {name} block of {shape.file} sets an empty {prefix}NATS_PASSWORD or one "
-                "with a `$` (which compose would interpolate): use a random token."
+                f"with a `$` (which compose would interpolate): use {reference}, read from "
+                ".env (`mkservice secrets`)."
             )
         users[str(name)] = password
     return users
@@ -316,7 +363,9 @@ def scrape_targets(data: dict[str, Any], shape: ComposeShape = SINGLE_NODE) -> d
 
 def render_prometheus_config(targets: dict[str, str], *, replicated: bool = False) -> str:
     """The content of ``configs: prometheus``: one scrape job per service, at ``name:port``, or
-    (``replicated``) at every address the name resolves to, one per replica."""
+    (``replicated``) at every address the name resolves to, one per replica, each with a token
+    of scope ``metrics`` from Keycloak (client credentials, the secret in a compose secret's
+    file)."""
     lines = [
         "# Generated by mkservice (generator/compose.py): one scrape job per service.",
         "global:",
@@ -327,6 +376,13 @@ def render_prometheus_config(targets: dict[str, str], *, replicated: bool = Fals
     lines.append("scrape_configs:")
     for name, port in targets.items():
         lines.append(f"  - job_name: {name}")
+        lines += [
+            "    oauth2:",
+            f"      client_id: {PROMETHEUS_CLIENT}",
+            f"      client_secret_file: {PROMETHEUS_CREDENTIALS_FILE}",
+            f"      token_url: {TOKEN_URL}",
+            f"      scopes: [{METRICS_SCOPE}]",
+        ]
         if replicated:
             lines += [
                 "    dns_sd_configs:",

@@ -9,14 +9,21 @@ failure, Ctrl-C or SIGTERM before the end undoes it all; the temporary folder is
 from __future__ import annotations
 
 import os
-import secrets
 import shutil
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from mkservice.generator import compose, compose_cluster, compose_file, registry, render, tools
+from mkservice.generator import (
+    compose,
+    compose_cluster,
+    compose_file,
+    env_file,
+    registry,
+    render,
+    tools,
+)
 from mkservice.generator.atomic import (
     TEMP_PREFIX,
     Backup,
@@ -83,13 +90,13 @@ def plan_service(root: Path, name: str, port: int | None) -> Plan:
     else:
         registry.check_port(port, used)
     template = render.Template.of(root)
-    password = secrets.token_urlsafe(18)
-    context = render.template_context(names, port, password, template)
+    context = render.template_context(names, port, template)
     grant = default_grant(names.slug)
-    nats_password = secrets.token_urlsafe(18)
-    change = compose.register_service(root, names, port, password, nats_password, grant)
+    # Read from .env, as the database passwords are (ADR 0025); both compose files say the same.
+    nats_password = compose_file.secret_reference(f"{names.env_prefix}NATS_PASSWORD")
+    change = compose.register_service(root, names, port, nats_password, grant)
     cluster = compose_cluster.register_in_cluster(
-        root, names, port, password, nats_password, grant, change.init_script
+        root, names, port, nats_password, grant, change.init_script
     )
     uv = tools.find_uv(root)
     files = render.planned_files(template, names)
@@ -109,16 +116,53 @@ def create_service(
         say("rendering the template")
         rendered = render.render(plan.template, plan.context, temp, plan.nats)
         outcome.notes += render.tidy(rendered, plan.names, plan.root)
+        say("writing its AsyncAPI document")
+        _write_asyncapi(plan, rendered)
         say("registering the service")
         _apply(plan, rendered, temp)
     finally:
         shutil.rmtree(temp, ignore_errors=True)
+    outcome.notes.append(_extend_env_file(plan))
     if install:
         say("installing it into the workspace venv (uv sync --all-packages)")
         outcome.installed = tools.sync(plan.uv, plan.root, quiet=quiet)
         if not outcome.installed:
             outcome.notes.append("`uv sync --all-packages` failed: run `make bootstrap` again")
     return outcome
+
+
+def _write_asyncapi(plan: Plan, rendered: Path) -> None:
+    """The new service's contracts/asyncapi.yaml, from its rendered contracts module: it has
+    one from the start, as every service does (ADR 0027)."""
+    from mkservice.contracts.documents import (
+        ContractsUnreadable,
+        build_document,
+        document_path,
+        render_yaml,
+    )
+
+    try:
+        document = build_document(plan.names.slug, rendered, plan.names.package)
+    except ContractsUnreadable as error:
+        raise GenerationFailed(f"the rendered contracts do not load ({error}).") from error
+    path = document_path(rendered)
+    path.parent.mkdir(exist_ok=True)
+    path.write_text(render_yaml(document), encoding="utf-8")
+
+
+def _extend_env_file(plan: Plan) -> str:
+    """Give the new service's passwords a value in .env, when there is one (the service is in
+    place by now: a .env that cannot be extended leaves it so, and says how to finish)."""
+    path = plan.root / env_file.ENV_FILE
+    if not path.is_file():
+        return f"there is no {path.name} yet: run `mkservice secrets` before `docker compose up`"
+    try:
+        extension = env_file.extend(plan.root, env_file.service_variables(plan.names.slug))
+    except (env_file.EnvFileError, OSError, UnicodeDecodeError) as error:
+        return f"{path.name} was left as it was ({error}): fix it and run `mkservice secrets`"
+    if not extension.added:
+        return f"{path.name} already sets the passwords of {plan.names.slug}"
+    return f"{path.name}: added {', '.join(extension.added)}"
 
 
 def _apply(plan: Plan, rendered: Path, temp: Path) -> None:

@@ -36,6 +36,8 @@ RESERVED = {
     "otel-collector": "the OpenTelemetry Collector's container in docker-compose.yml",
     "jaeger": "the trace UI's container in docker-compose.yml",
     "prometheus": "the metrics server's container in docker-compose.yml",
+    "keycloak": "the OpenID Connect provider's container in docker-compose.yml",
+    "console": "the saga console the local stack runs (its settings are CONSOLE_*)",
 }
 
 # PostgreSQL's reserved key words (and role names it refuses): the package names the service's

@@ -30,7 +30,6 @@ from mkservice.stack.nats_auth import (
 )
 
 TEMPLATE_DIR = Path("scaffold") / "template"
-_SECRET_KEYS = {"db_password"}
 # Inputs the provenance leaves out: the port is the record's, the version is recorded apart.
 _NOT_PROVENANCE = {"port", "template_version"}
 
@@ -59,9 +58,7 @@ class Template:
         return cls(path, str(defaults.get("template_version", "0")), derived)
 
 
-def template_context(
-    names: ServiceNames, port: int, password: str, template: Template
-) -> dict[str, str]:
+def template_context(names: ServiceNames, port: int, template: Template) -> dict[str, str]:
     """The template inputs of a service (cookiecutter's ``extra_context``). The env prefix and
     the stream are not among them: the service derives them from its name (chassis.naming)."""
     return {
@@ -69,7 +66,6 @@ def template_context(
         "package": names.package,
         "class_prefix": names.class_prefix,
         "port": str(port),
-        "db_password": password,
         "template_version": template.version,
     }
 
@@ -83,7 +79,9 @@ def planned_files(template: Template, names: ServiceNames) -> list[str]:
             relative = str(path.relative_to(project))
             relative = relative.replace("{{cookiecutter.package}}", names.package)
             found.append(relative.replace("{{cookiecutter.service_slug}}", names.slug))
-    return sorted([*found, PROVENANCE_FILE])
+    from chassis.asyncapi import DOCUMENT_PATH  # written after rendering, from the contracts
+
+    return sorted([*found, PROVENANCE_FILE, DOCUMENT_PATH.as_posix()])
 
 
 def render(
@@ -126,7 +124,7 @@ def _write_provenance(
     """What a future ``mkservice update`` needs to replay the template (the inputs that cannot
     be derived from others, minus secrets; the port it takes from the record), and what the
     service talks to over NATS (``mkservice.stack.nats_auth`` reads it from here)."""
-    left_out = _SECRET_KEYS | _NOT_PROVENANCE | template.derived
+    left_out = _NOT_PROVENANCE | template.derived
     inputs = {
         key: value
         for key, value in context.items()
@@ -136,7 +134,6 @@ def _write_provenance(
         "template": TEMPLATE_DIR.as_posix(),
         "template_version": template.version,
         "cookiecutter": inputs,
-        "secrets": {"db_password": "deploy/postgres-init.sql"},
         NATS_SECTION: declaration(grant),
     }
     text = json.dumps(provenance, indent=2, sort_keys=True) + "\n"

@@ -5,7 +5,10 @@ letters), on the command subjects of the services it calls (``inventory.cmd.>``)
 JetStream API subjects of its own stream and of the streams it consumes; it may subscribe only to
 its inboxes (where JetStream delivers pulled messages and API answers) and to what it consumes.
 So payments cannot announce ``orders.evt.order-confirmed``, read the ORDERS stream, or delete
-another service's stream. An operator user (the fault suite's, say) may do anything.
+another service's stream. An operator user (the fault suite's, say) may do anything. The saga
+console's user (:class:`ConsoleGrant`) may read and delete the dead letters of the services'
+streams, replay them onto their commands and events, and keep its record of what it did in a
+KV bucket of its own; nothing else (docs/adr/0023-replaying-a-dead-letter-happens-once.md).
 
 What a service talks to is declared by the service itself, in the ``nats`` section of its
 ``.mkservice.json`` (``{"calls": ["inventory"], "consumes": ["inventory.evt.>"]}``); a service
@@ -14,7 +17,8 @@ without one gets :func:`default_grant`: it calls nobody and reads only its own s
 
 ``render_config`` returns the text; ``write_config`` writes it with fresh passwords and returns
 the credentials to hand to each service as ``<PREFIX>NATS_USER`` / ``<PREFIX>NATS_PASSWORD``.
-docker-compose.yml carries the same text inline (``mkservice.generator.compose``).
+docker-compose.yml carries the same text inline (``mkservice.generator.compose``), with the
+services' users only.
 """
 
 from __future__ import annotations
@@ -32,6 +36,10 @@ from chassis import naming
 # The fault suite's and tests' all-powerful user. The underscore keeps it apart from every
 # service: a service name is kebab-case, so no service can ever be called this.
 OPERATOR_USER = "_operator"
+# The saga console's user (mkservice.console.dead_letters), apart from every service the same way.
+CONSOLE_USER = "_console"
+# The KV bucket where the console records each dead letter it replayed or discarded.
+CONSOLE_BUCKET = "DEAD_LETTER_ACTIONS"
 # The service's generation provenance (written by the generator's render.py), where it also
 # declares its grant.
 PROVENANCE_FILE = ".mkservice.json"
@@ -81,6 +89,44 @@ class ServiceGrant:
 
     def consumed_streams(self) -> list[str]:
         return sorted({naming.stream_name(naming.owner_of(subject)) for subject in self.consumes})
+
+
+@dataclass(frozen=True)
+class ConsoleGrant:
+    """What the saga console may do over the dead letters of ``services``: list, read and
+    delete them in each service's stream, publish a replay on the service's commands and
+    events (never on its dead letters, so it cannot park a message itself), and keep its
+    records in the KV bucket ``bucket``. It may not create consumers, nor create, change or
+    delete a service's stream."""
+
+    services: tuple[str, ...]
+    bucket: str = CONSOLE_BUCKET
+
+    def publish_allow(self) -> list[str]:
+        subjects = []
+        for service in self.services:
+            stream = naming.stream_name(service)
+            subjects += [f"$JS.API.STREAM.MSG.{verb}.{stream}" for verb in ("GET", "DELETE")]
+        kv_stream = f"KV_{self.bucket}"
+        subjects += [
+            # The bucket: created on first use, then looked up.
+            f"$JS.API.STREAM.CREATE.{kv_stream}",
+            f"$JS.API.STREAM.INFO.{kv_stream}",
+            # Its records: listed by message gets, one read by nats-py's direct get, written
+            # (created, and deleted when a replay fails) on the bucket's own subjects.
+            f"$JS.API.STREAM.MSG.GET.{kv_stream}",
+            f"$JS.API.DIRECT.GET.{kv_stream}.>",
+            f"$KV.{self.bucket}.>",
+        ]
+        for service in self.services:
+            subjects += [
+                naming.all_of_kind(service, naming.COMMAND),
+                naming.all_of_kind(service, naming.EVENT),
+            ]
+        return subjects
+
+    def subscribe_allow(self) -> list[str]:
+        return ["_INBOX.>"]
 
 
 def default_grant(name: str) -> ServiceGrant:
@@ -156,9 +202,17 @@ def grants_for(services: Iterable[_Service]) -> list[ServiceGrant]:
     return [read_grant(service.root, service.name) for service in services]
 
 
+class _Grant(Protocol):
+    """What a user may publish and subscribe to."""
+
+    def publish_allow(self) -> list[str]: ...
+
+    def subscribe_allow(self) -> list[str]: ...
+
+
 @dataclass
 class NatsCredentials:
-    """The user and password of each service, and of the operator."""
+    """The user and password of each service, and of the operator and the console."""
 
     users: dict[str, str] = field(default_factory=dict)
 
@@ -174,7 +228,7 @@ class NatsCredentials:
         return env
 
 
-def _user_block(user: str, password: str, grant: ServiceGrant | None) -> str:
+def _user_block(user: str, password: str, grant: _Grant | None) -> str:
     lines = [f"    {{ user: {json.dumps(user)}, password: {json.dumps(password)}"]
     if grant is not None:
         lines.append("      permissions: {")
@@ -197,11 +251,15 @@ def _allow(direction: str, subjects: list[str], indent: str, width: int = 88) ->
 
 
 def render_config(grants: Iterable[ServiceGrant], credentials: NatsCredentials) -> str:
-    """The ``authorization`` block of a nats-server config for ``grants`` (plus the operator)."""
+    """The ``authorization`` block of a nats-server config for ``grants``, plus the operator
+    and the console (over the services of ``grants``) when ``credentials`` name them."""
     grants = list(grants)
     blocks = [_user_block(g.name, credentials.password(g.name), g) for g in grants]
     if OPERATOR_USER in credentials.users:
         blocks.append(_user_block(OPERATOR_USER, credentials.password(OPERATOR_USER), None))
+    if CONSOLE_USER in credentials.users:
+        console = ConsoleGrant(tuple(grant.name for grant in grants))
+        blocks.append(_user_block(CONSOLE_USER, credentials.password(CONSOLE_USER), console))
     users = "".join(f"{block}\n" for block in blocks)
     return (
         "# Generated by mkservice (stack/nats_auth.py): one NATS user per service.\n"
@@ -210,11 +268,14 @@ def render_config(grants: Iterable[ServiceGrant], credentials: NatsCredentials) 
 
 
 def write_config(
-    path: Path, grants: Iterable[ServiceGrant], *, operator: bool = True
+    path: Path, grants: Iterable[ServiceGrant], *, operator: bool = True, console: bool = True
 ) -> NatsCredentials:
-    """Write a config with fresh random passwords to ``path``; return the credentials."""
+    """Write a config with fresh random passwords to ``path``; return the credentials (with
+    the operator's and the console's, unless left out)."""
     grants = list(grants)
-    names = [grant.name for grant in grants] + ([OPERATOR_USER] if operator else [])
+    names = [grant.name for grant in grants]
+    names += [OPERATOR_USER] if operator else []
+    names += [CONSOLE_USER] if console else []
     credentials = NatsCredentials({name: secrets.token_urlsafe(18) for name in names})
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(render_config(grants, credentials), encoding="utf-8")

@@ -32,6 +32,9 @@ def _rows(supervisor: Supervisor) -> list[tuple[str, str, str, str]]:
         )
         for process in supervisor.processes
     ]
+    if supervisor.console is not None:
+        log_file = str(supervisor.console.log_file.relative_to(run_dir))
+        rows.append(("console", supervisor.console.url, "", log_file))
     if supervisor.nats_cluster is not None:
         logs = supervisor.logs_dir.relative_to(run_dir) / "nats-n*.log"
         size = len(supervisor.nats_cluster.nodes)

@@ -7,10 +7,16 @@ lives in its run folder::
     <run_dir>/logs/<service>-2.log    its second replica's output (with ``replicas`` > 1), ...
     <run_dir>/logs/nats-server.log    the embedded nats-server's output
     <run_dir>/logs/nats-n0.log        with ``nats_cluster`` > 1: each node's output (n0, n1, ...)
+    <run_dir>/logs/console.log        with ``console``: the saga console's output
     <run_dir>/data/<service>.db       each service's SQLite file (unless given a database URL)
     <run_dir>/nats/                   JetStream's store (a folder per node in a cluster)
     <run_dir>/nats.conf               its users: one per service, with the grants it declares
     <run_dir>/.lock                   held while the stack runs: one stack per run folder
+    <run_dir>/dev-issuer-key.pem      the token issuer's key, unless one is given (``issuer``)
+
+Tokens: the services check bearer tokens (chassis.auth). The stack serves a development
+issuer's JWKS on a free 127.0.0.1 port and points every service at it; :meth:`Supervisor.token`
+mints a token the services accept (``mkservice token`` does it with the workspace's key).
 
 Ports: with ``prefer_registered_ports`` (the default) each service gets the port its record
 registers. When that port is taken, ``port_wait`` decides: given (``mkservice up``), the stack
@@ -31,6 +37,10 @@ NATS cluster: with ``nats_cluster=3`` the stack starts three nats-server nodes w
 (:class:`chassis.embedded_nats.NatsCluster`), each with the same users config; every service
 gets every node's URL (comma-separated ``<PREFIX>NATS_URL``, so its client fails over) and
 ``<PREFIX>STREAM_REPLICAS`` set to the cluster's size, so its stream survives losing a node.
+
+Console: with ``console=True`` (``mkservice up``, the demo) the saga console starts once every
+service is ready (:mod:`mkservice.stack.console_process`); :attr:`Supervisor.console_url` is its
+page. It is not one of :attr:`Supervisor.processes`, which are the services.
 
 Every process the stack starts dies with the process that runs the supervisor, whatever kills it
 (``PR_SET_PDEATHSIG``; :func:`chassis.processes.spawn`).
@@ -55,9 +65,20 @@ import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
+from chassis.auth import ADMIN_SCOPE
+from chassis.auth.dev_issuer import DevIssuer
 from chassis.embedded_nats import NatsCluster, NatsServer
 
+from mkservice.stack.console_process import (
+    CONSOLE_NAME,
+    CONSOLE_PORT,
+    CONSOLE_SUBJECT,
+    CONSOLE_TOKEN_S,
+    console_process,
+)
+from mkservice.stack.dev_issuer import JwksServer, workspace_issuer
 from mkservice.stack.discovery import ServiceSpec
 from mkservice.stack.nats_auth import OPERATOR_USER, NatsCredentials, grants_for, write_config
 from mkservice.stack.ports import LOCALHOST, PortAllocator, wait_until_free
@@ -104,19 +125,26 @@ class Supervisor:
         *,
         nats_url: str | None = None,
         database_urls: Mapping[str, str] | None = None,
+        migration_database_urls: Mapping[str, str] | None = None,
         env: Mapping[str, str] | None = None,
         prepare: Mapping[str, Sequence[Sequence[str]]] | None = None,
         prefer_registered_ports: bool = True,
         port_wait: float | None = None,
         replicas: int = 1,
         nats_cluster: int = 1,
+        console: bool = False,
+        issuer: DevIssuer | None = None,
         ready_timeout: float = 60.0,
         stop_grace: float = 10.0,
         python: str | None = None,
         cwd: Path | None = None,
     ) -> None:
         names = {spec.name for spec in services}
-        for option, given in (("database URL", database_urls), ("prepare step", prepare)):
+        for option, given in (
+            ("database URL", database_urls),
+            ("migration database URL", migration_database_urls),
+            ("prepare step", prepare),
+        ):
             unknown = sorted(set(given or {}) - names)
             if unknown:
                 raise StackError(f"{option} for an unknown service: {', '.join(unknown)}")
@@ -130,6 +158,8 @@ class Supervisor:
         self.run_dir = run_dir.resolve()
         self.given_nats_url = nats_url
         self.database_urls = dict(database_urls or {})
+        # A service given none migrates with its database URL (chassis settings).
+        self.migration_database_urls = dict(migration_database_urls or {})
         self.env = dict(env or {})
         self.prepare = {
             name: [list(step) for step in steps] for name, steps in (prepare or {}).items()
@@ -146,7 +176,11 @@ class Supervisor:
         self.replica_count = replicas
         self.services: dict[str, ServiceProcess] = {}  # each service's first replica
         self.replicas: dict[str, list[ServiceProcess]] = {}
+        self.wants_console = console
+        self.console: ServiceProcess | None = None  # set when it starts the console
         self.prefer_registered_ports = prefer_registered_ports
+        self._issuer = issuer  # made in the run folder on first use when not given
+        self._jwks_server: JwksServer | None = None
         self._ports = PortAllocator(prefer_registered=prefer_registered_ports)
         self._lock: int | None = None  # the run folder's lock file, held while running
         if replicas > 1:
@@ -232,6 +266,7 @@ class Supervisor:
             self._lock_run_dir()
             # Ports first: a port that stays taken stops the stack before anything is started.
             ports = {} if self.services else self._claim_ports()
+            self.jwks_server.start()  # the same port on each start: the services were told it
             self._start_nats()
             if self.services:
                 waiting = [p for p in self.processes if not p.running]
@@ -252,6 +287,7 @@ class Supervisor:
                 self._start_and_wait(first)
                 # The first replica has migrated: the others serve an up-to-date database.
                 self._start_and_wait([p for p in self.processes if p.replica > 1])
+            self._start_console()
         except BaseException:
             self.stop()
             raise
@@ -358,9 +394,17 @@ class Supervisor:
     def _process(self, spec: ServiceSpec, port: int, replica: int = 1) -> ServiceProcess:
         credentials = self.nats_credentials
         env = {
+            # The dev issuer, unless the caller points the services at another one.
+            spec.env_name("auth_issuer"): self.issuer.issuer,
+            spec.env_name("auth_jwks_url"): self.jwks_server.jwks_url,
             **self.env,
             **(credentials.service_env({spec.name: spec.env_prefix}) if credentials else {}),
             spec.env_name("database_url"): self.database_url(spec),
+            **(
+                {spec.env_name("migration_database_url"): migration_url}
+                if (migration_url := self.migration_database_urls.get(spec.name))
+                else {}
+            ),
             spec.env_name("nats_url"): self.nats_url,
             spec.env_name("host"): LOCALHOST,
             **(
@@ -409,6 +453,43 @@ class Supervisor:
             attempts += 1
             process.start()
 
+    @property
+    def issuer(self) -> DevIssuer:
+        """The token issuer whose keys the services are given."""
+        if self._issuer is None:
+            self._issuer = workspace_issuer(self.run_dir)
+        return self._issuer
+
+    @property
+    def jwks_server(self) -> JwksServer:
+        if self._jwks_server is None:
+            self._jwks_server = JwksServer(self.issuer)
+        return self._jwks_server
+
+    def token(self, subject: str, scopes: Sequence[str] = (), **options: Any) -> str:
+        """A bearer token for ``subject`` with ``scopes`` that this stack's services accept."""
+        return self.issuer.token(subject, scopes, **options)
+
+    @property
+    def console_url(self) -> str | None:
+        """The saga console's page, when this stack runs one."""
+        return self.console.url if self.console is not None else None
+
+    def _start_console(self) -> None:
+        if not self.wants_console:
+            return
+        if self.console is None:
+            port = self._ports.allocate(CONSOLE_PORT) if self.prefer_registered_ports else None
+            self.console = console_process(
+                port=port or self._ports.free(), service_urls=self.urls, nats_url=self.nats_url,
+                credentials=self.nats_credentials, env=self.env, python=self.python,
+                service_token=self.token(CONSOLE_SUBJECT, [ADMIN_SCOPE],
+                                         expires_in_s=CONSOLE_TOKEN_S),
+                log_file=self.logs_dir / f"{CONSOLE_NAME}.log", cwd=self.cwd,
+            )  # fmt: skip
+        self.console.start()
+        self._wait_ready(self.console)
+
     def start_service(self, name: str, replica: int = 1) -> None:
         """Start a stopped replica again (same port and database) and wait until it is ready."""
         process = self.service(name, replica)
@@ -437,7 +518,8 @@ class Supervisor:
     def stop(self) -> None:
         """Stop every service (in parallel, one grace period for all), then NATS."""
         with interrupts_deferred():
-            running = [p for p in self.processes if p.running]
+            everything = [*self.processes, *([self.console] if self.console else [])]
+            running = [p for p in everything if p.running]
             for process in running:
                 process.signal(signal.SIGTERM)
             deadline = time.monotonic() + self.stop_grace
@@ -448,6 +530,8 @@ class Supervisor:
                 self.nats.stop()
             if self.nats_cluster is not None:
                 self.nats_cluster.stop()
+            if self._jwks_server is not None:
+                self._jwks_server.stop()
             if self._lock is not None:
                 os.close(self._lock)  # closing releases the flock
                 self._lock = None

@@ -1,7 +1,7 @@
 """Fixtures for the tests of {{ cookiecutter.service_slug }}.
 
-Its own fresh database (SQLite, or PostgreSQL in Postgres mode) and a real nats-server, both
-from the chassis's pytest plugin, and a clock the tests set.
+Its own fresh database (SQLite, or PostgreSQL in Postgres mode), a real nats-server and a token
+issuer (``test_issuer``), all from the chassis's pytest plugin, and a clock the tests set.
 """
 
 from __future__ import annotations
@@ -13,8 +13,11 @@ from datetime import UTC, datetime
 import httpx
 import pytest
 from chassis import Clock, load_settings
+from chassis.auth import ADMIN_SCOPE
 from chassis.migrations import upgrade
 from chassis.testing import ManualClock, NatsServer
+from chassis.testing.issuer import TestIssuer
+from fastapi import FastAPI
 
 from {{ cookiecutter.package }}.bootstrap import MIGRATIONS_DIR
 from {{ cookiecutter.package }}.config import {{ cookiecutter.class_prefix }}Settings
@@ -35,13 +38,14 @@ def clock(manual_clock: ManualClock) -> Clock:
 
 @pytest.fixture
 def settings(
-    database_url_for: Callable[[str], str], nats_server: NatsServer
+    database_url_for: Callable[[str], str], nats_server: NatsServer, test_issuer: TestIssuer
 ) -> {{ cookiecutter.class_prefix }}Settings:
     return load_settings(
         {{ cookiecutter.class_prefix }}Settings,
         database_url=database_url_for("{{ cookiecutter.package }}"),
         nats_url=nats_server.url,
         relay_poll_interval_s=0.2,
+        **test_issuer.settings(),
     )
 
 
@@ -52,12 +56,27 @@ async def migrated(settings: {{ cookiecutter.class_prefix }}Settings) -> {{ cook
 
 
 @pytest.fixture
-async def client(
-    migrated: {{ cookiecutter.class_prefix }}Settings, clock: Clock
-) -> AsyncIterator[httpx.AsyncClient]:
-    """The app with its lifespan running (relay and consumers), called in-process."""
+async def app(migrated: {{ cookiecutter.class_prefix }}Settings, clock: Clock) -> AsyncIterator[FastAPI]:
+    """The app with its lifespan running (relay and consumers)."""
     app = create_app(migrated, clock=clock)
     async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-            yield client
+        yield app
+
+
+@pytest.fixture
+async def client(app: FastAPI, test_issuer: TestIssuer) -> AsyncIterator[httpx.AsyncClient]:
+    """The app called in-process by an admin (a token with the ``admin`` scope)."""
+    async with _client(app, test_issuer.headers("c-admin", [ADMIN_SCOPE])) as client:
+        yield client
+
+
+@pytest.fixture
+async def anonymous(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    """The same app called without a token."""
+    async with _client(app, {}) as client:
+        yield client
+
+
+def _client(app: FastAPI, headers: dict[str, str]) -> httpx.AsyncClient:
+    transport = httpx.ASGITransport(app=app)
+    return httpx.AsyncClient(transport=transport, base_url="http://test", headers=headers)

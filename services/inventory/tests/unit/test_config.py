@@ -1,10 +1,13 @@
 """Bad settings stop the service with a message naming the variable."""
 
+from pathlib import Path
+
 import pytest
 from chassis import ConfigError, load_settings
 from chassis.testing.settings import assert_refused_by_name, bad_values
 
 from inventory.config import InventorySettings
+from inventory.main import create_app
 
 
 def test_a_bad_database_url_names_its_variable(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -23,3 +26,13 @@ def test_the_default_database_is_a_sqlite_file_of_its_own(monkeypatch: pytest.Mo
 @pytest.mark.parametrize(("setting", "value"), bad_values(InventorySettings))
 def test_every_bad_number_stops_startup_naming_its_variable(setting: str, value: str) -> None:
     assert_refused_by_name(InventorySettings, setting, value)
+
+
+def test_without_a_token_issuer_inventory_does_not_build(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("INVENTORY_AUTH_ISSUER", "INVENTORY_AUTH_JWKS_URL"):
+        monkeypatch.delenv(name, raising=False)
+    settings = InventorySettings(database_url=f"sqlite+aiosqlite:///{tmp_path / 'inventory.db'}")
+    with pytest.raises(ConfigError, match="INVENTORY_AUTH_ISSUER"):
+        create_app(settings)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -19,9 +19,11 @@ from chassis import Clock, Incoming, ServiceRuntime, utcnow
 
 from orders.adapters.tables import messaging_tables
 from orders.config import OrdersSettings
-from orders.domain import SagaState
+from orders.domain import CHECKOUT, SagaState
+from orders.domain.saga.progress import MessageTypes
 from orders.messaging import consumers
 from orders.messaging.outgoing import message_for
+from orders.messaging.saga_types import message_types
 from orders.service_layer.sweeper import time_out_due_sagas
 from orders.service_layer.unit_of_work import OrdersUnitOfWork, SagaFinished
 
@@ -38,6 +40,8 @@ class OrdersService:
     settings: OrdersSettings
     runtime: ServiceRuntime
     saga_finished: SagaFinished | None = None  # the metrics' duration histogram
+    # What the checkout's commands and replies travel as (the operations API shows them).
+    saga_types: MessageTypes = field(default_factory=lambda: message_types(CHECKOUT))
 
     @property
     def step_timeout(self) -> timedelta:

@@ -6,16 +6,16 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, cast
 
 import httpx
+from chassis.auth import METRICS_SCOPE
 from chassis.testing import MessageProbe, NatsServer, eventually
 
 from orders.config import OrdersSettings
 from orders.main import create_app
 
 if TYPE_CHECKING:
-    from tests.conftest import ScriptedParticipants
+    from tests.conftest import Headers, ScriptedParticipants, Serve
 
 ORDER = {
-    "customer_id": "c-1",
     "lines": [{"sku": "sku-lamp", "quantity": 1}],
     "payment_token": "tok_ok",
 }
@@ -130,7 +130,8 @@ async def test_the_same_idempotency_key_returns_the_same_order(
     again = await client.post("/orders", json=ORDER, headers=headers)
     assert first.status_code == again.status_code == 202
     assert first.json()["id"] == again.json()["id"]
-    other = await client.post("/orders", json={**ORDER, "customer_id": "c-2"}, headers=headers)
+    changed = {**ORDER, "payment_token": "tok_other"}
+    other = await client.post("/orders", json=changed, headers=headers)
     assert other.status_code == 409
     assert "Idempotency-Key" in other.json()["detail"]
     assert len((await client.get("/orders")).json()) == 1
@@ -144,7 +145,9 @@ async def test_refuses_bad_orders_with_a_useful_problem_and_stores_nothing(
         ({**ORDER, "lines": []}, "lines"),
         ({**ORDER, "lines": [{"sku": "sku-lamp", "quantity": 0}]}, "quantity"),
         ({**ORDER, "lines": [{"sku": "sku-lamp", "quantity": -1}]}, "quantity"),
-        ({"customer_id": "c-1", "lines": [{"sku": "sku-lamp", "quantity": 1}]}, "payment_token"),
+        ({"lines": [{"sku": "sku-lamp", "quantity": 1}]}, "payment_token"),
+        # The customer is the token's subject: a body cannot name one.
+        ({**ORDER, "customer_id": "c-2"}, "customer_id"),
     ]
     for body, field in cases:
         response = await client.post("/orders", json=body)
@@ -169,37 +172,31 @@ async def test_lists_orders_by_status(
 
 
 async def test_a_saga_survives_a_restart_of_orders(
-    migrated: OrdersSettings, participants: ScriptedParticipants
+    migrated: OrdersSettings, participants: ScriptedParticipants, serve: Serve, as_caller: Headers
 ) -> None:
     participants.silent_tokens.add("tok_ok")  # payments "is down": the saga waits in charging
-    first = create_app(migrated)
-    async with first.router.lifespan_context(first):
-        transport = httpx.ASGITransport(app=first)
-        async with httpx.AsyncClient(transport=transport, base_url="http://orders") as client:
-            order_id = (await client.post("/orders", json=ORDER)).json()["id"]
-            await eventually(
-                lambda: any(s == "payments.cmd.charge" for s, _ in participants.commands)
-            )
+    async with serve(create_app(migrated), as_caller("c-1")) as client:
+        order_id = (await client.post("/orders", json=ORDER)).json()["id"]
+        await eventually(lambda: any(s == "payments.cmd.charge" for s, _ in participants.commands))
 
     participants.silent_tokens.discard("tok_ok")  # payments comes back; orders restarts
-    second = create_app(migrated)
-    async with second.router.lifespan_context(second):
-        transport = httpx.ASGITransport(app=second)
-        async with httpx.AsyncClient(transport=transport, base_url="http://orders") as client:
-            order = await settled(client, order_id)
+    async with serve(create_app(migrated), as_caller("c-1")) as client:
+        order = await settled(client, order_id)
     # The charge step timed out while nobody answered: the saga compensated, as promised.
     assert order["status"] == "REJECTED"
     assert order["reason"] == "timed out waiting for payment"
 
 
 async def test_metrics_count_sagas_by_state(
-    client: httpx.AsyncClient, participants: ScriptedParticipants
+    client: httpx.AsyncClient, participants: ScriptedParticipants, as_caller: Headers
 ) -> None:
     accepted = await client.post("/orders", json=ORDER)
     await settled(client, accepted.json()["id"])
 
+    scraper = as_caller("prometheus", [METRICS_SCOPE])
+
     async def counted() -> str | None:
-        text = (await client.get("/metrics")).text
+        text = (await client.get("/metrics", headers=scraper)).text
         return text if 'checkout_sagas{state="CONFIRMED"} 1.0' in text else None
 
     text = await eventually(counted, timeout=20)
@@ -208,7 +205,7 @@ async def test_metrics_count_sagas_by_state(
 
 
 async def test_metrics_time_each_finished_saga_by_outcome_once(
-    client: httpx.AsyncClient, participants: ScriptedParticipants
+    client: httpx.AsyncClient, participants: ScriptedParticipants, as_caller: Headers
 ) -> None:
     confirmed = (await client.post("/orders", json=ORDER)).json()["id"]
     declined = (await client.post("/orders", json={**ORDER, "payment_token": "tok_decline"})).json()
@@ -218,8 +215,10 @@ async def test_metrics_time_each_finished_saga_by_outcome_once(
     def count(outcome: str) -> str:
         return f'checkout_saga_duration_seconds_count{{outcome="{outcome}"}} 1.0'
 
+    scraper = as_caller("prometheus", [METRICS_SCOPE])
+
     async def both_finished() -> str | None:
-        text = (await client.get("/metrics")).text
+        text = (await client.get("/metrics", headers=scraper)).text
         done = count("confirmed") in text and count("rejected") in text
         return text if done else None
 

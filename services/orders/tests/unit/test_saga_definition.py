@@ -73,4 +73,4 @@ def test_a_saga_that_makes_no_sense_is_refused(
     steps: list[Step[CheckoutData]], message: str
 ) -> None:
     with pytest.raises(ValueError, match=message):
-        SagaDefinition(*steps, confirmed=SagaState.CONFIRMED, rejected=SagaState.REJECTED)
+        SagaDefinition("test", *steps, confirmed=SagaState.CONFIRMED, rejected=SagaState.REJECTED)

@@ -1,10 +1,13 @@
 """Bad settings stop the service with a message naming the variable."""
 
+from pathlib import Path
+
 import pytest
 from chassis import ConfigError, load_settings
 from chassis.testing.settings import assert_refused_by_name, bad_values
 
 from payments.config import PaymentsSettings
+from payments.main import create_app
 
 
 def test_a_bad_database_url_names_its_variable(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -43,3 +46,13 @@ def test_a_negative_slow_delay_names_its_variable(monkeypatch: pytest.MonkeyPatc
 @pytest.mark.parametrize(("setting", "value"), bad_values(PaymentsSettings))
 def test_every_bad_number_stops_startup_naming_its_variable(setting: str, value: str) -> None:
     assert_refused_by_name(PaymentsSettings, setting, value)
+
+
+def test_without_a_token_issuer_payments_does_not_build(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("PAYMENTS_AUTH_ISSUER", "PAYMENTS_AUTH_JWKS_URL"):
+        monkeypatch.delenv(name, raising=False)
+    settings = PaymentsSettings(database_url=f"sqlite+aiosqlite:///{tmp_path / 'payments.db'}")
+    with pytest.raises(ConfigError, match="PAYMENTS_AUTH_ISSUER"):
+        create_app(settings)

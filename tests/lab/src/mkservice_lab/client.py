@@ -4,6 +4,11 @@ Shared by ``mkservice demo`` and the end-to-end tests, so both exercise the same
 ``POST /orders`` (202, the order in ``PENDING``), ``GET /orders/{id}``, ``GET /products`` on
 inventory and ``GET /payments`` on payments.
 
+Every call carries a bearer token (chassis.auth), minted by the stack's issuer (``tokens``, the
+``Supervisor``): a customer's token for placing and reading that customer's orders, an admin
+token for changing the catalogue and reading payments; catalogue reads go without one, as a
+shop's would.
+
 A service may run as several replicas (``mkservice up --replicas N``): the client then takes
 every replica's URL and sends each request to the next one in turn, as a load balancer in front
 of them would. There is no proxy in the stack; a real deployment puts one there.
@@ -55,6 +60,18 @@ def replica_urls(stack: Replicated) -> dict[str, list[str]]:
     return {service: stack.urls_of(service) for service in stack.urls}
 
 
+class TokenSource(Protocol):
+    """What mints tokens the stack accepts (the stack's ``Supervisor``, or a ``DevIssuer``)."""
+
+    def token(self, subject: str, scopes: Sequence[str] = ...) -> str: ...
+
+
+ADMIN = ("ops", ("admin",))  # the subject and scopes of the operator's calls
+DEFAULT_CUSTOMER = "c-1"
+# A token is minted for an hour; one older than this is minted again before use.
+_TOKEN_REUSE_S = 30 * 60
+
+
 class CheckoutError(Exception):
     """A request was refused or answered unexpectedly; the message holds the response body."""
 
@@ -67,6 +84,7 @@ class CheckoutClient:
         self,
         urls: Mapping[str, str | Sequence[str]],
         *,
+        tokens: TokenSource | None = None,
         timeout: float = 10.0,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
@@ -86,6 +104,10 @@ class CheckoutClient:
         self._http = httpx.AsyncClient(timeout=timeout, transport=transport)
         # Order id -> the trace id of its checkout, when orders traces (its ``traceresponse``).
         self.trace_ids: dict[str, str] = {}
+        self.tokens = tokens
+        self._minted: dict[tuple[str, tuple[str, ...]], tuple[float, str]] = {}
+        # Order id -> the customer who placed it: only they (or an admin) may read it.
+        self.customer_of: dict[str, str] = {}
 
     async def __aenter__(self) -> CheckoutClient:
         return self
@@ -105,8 +127,32 @@ class CheckoutClient:
         """The base URL of ``service``'s replica that gets the next request (round robin)."""
         return next(self._next_url[service])
 
-    async def _request(self, method: str, service: str, path: str, **kwargs: Any) -> httpx.Response:
-        response = await self._http.request(method, self.base_url(service) + path, **kwargs)
+    def authorization(self, subject: str, scopes: Sequence[str] = ()) -> dict[str, str]:
+        """The ``Authorization`` header of a call as ``subject`` with ``scopes`` (none without a
+        token source)."""
+        if self.tokens is None:
+            return {}
+        key = (subject, tuple(sorted(scopes)))
+        minted = self._minted.get(key)
+        if minted is None or time.monotonic() - minted[0] > _TOKEN_REUSE_S:
+            minted = (time.monotonic(), self.tokens.token(subject, key[1]))
+            self._minted[key] = minted
+        return {"Authorization": f"Bearer {minted[1]}"}
+
+    def _as_admin(self) -> dict[str, str]:
+        return self.authorization(*ADMIN)
+
+    async def _request(
+        self,
+        method: str,
+        service: str,
+        path: str,
+        *,
+        headers: Mapping[str, str] | None = None,
+        **kwargs: Any,
+    ) -> httpx.Response:
+        url = self.base_url(service) + path
+        response = await self._http.request(method, url, headers=headers, **kwargs)
         if response.is_error:
             raise CheckoutError(
                 f"{method} {service} {path} answered {response.status_code}: {response.text}"
@@ -118,14 +164,18 @@ class CheckoutClient:
         lines: Sequence[Mapping[str, Any]],
         payment_token: str,
         *,
-        customer_id: str = "c-1",
+        customer_id: str = DEFAULT_CUSTOMER,
         idempotency_key: str | None = None,
     ) -> Order:
-        """``POST /orders``; returns the accepted order (status ``PENDING``)."""
-        body = {"customer_id": customer_id, "lines": list(lines), "payment_token": payment_token}
-        headers = {"Idempotency-Key": idempotency_key} if idempotency_key else {}
+        """``POST /orders`` as ``customer_id`` (the token's subject; the body has no customer);
+        returns the accepted order (status ``PENDING``)."""
+        body = {"lines": list(lines), "payment_token": payment_token}
+        headers = self.authorization(customer_id)
+        if idempotency_key:
+            headers["Idempotency-Key"] = idempotency_key
         response = await self._request("POST", "orders", "/orders", json=body, headers=headers)
         order: Order = response.json()
+        self.customer_of[order["id"]] = customer_id
         traced = response.headers.get("traceresponse", "").split("-")
         if len(traced) == 4:  # version-trace id-span id-flags
             self.trace_ids[order["id"]] = traced[1]
@@ -144,7 +194,12 @@ class CheckoutClient:
         return (await self.wait_terminal([placed["id"]], timeout=timeout))[placed["id"]]
 
     async def get_order(self, order_id: str) -> Order:
-        order: Order = (await self._request("GET", "orders", f"/orders/{order_id}")).json()
+        """``GET /orders/{id}`` as the customer who placed it (as an admin for an order placed
+        elsewhere)."""
+        customer = self.customer_of.get(order_id)
+        headers = self.authorization(customer) if customer else self._as_admin()
+        path = f"/orders/{order_id}"
+        order: Order = (await self._request("GET", "orders", path, headers=headers)).json()
         return order
 
     async def wait_terminal(
@@ -182,8 +237,9 @@ class CheckoutClient:
         """``POST /products`` on inventory; returns the product with its stock."""
         body = {"sku": sku, "name": name or sku, "price_cents": price_cents, "stock": stock}
         product: dict[str, Any] = (
-            await self._request("POST", "inventory", "/products", json=body)
-        ).json()
+            await self._request("POST", "inventory", "/products", json=body,
+                                headers=self._as_admin())
+        ).json()  # fmt: skip
         return product
 
     async def product(self, sku: str) -> dict[str, Any]:
@@ -199,11 +255,14 @@ class CheckoutClient:
 
     async def payments(self) -> list[dict[str, Any]]:
         """``GET /payments`` on payments."""
-        return _records((await self._request("GET", "payments", "/payments")).json())
+        answer = await self._request("GET", "payments", "/payments", headers=self._as_admin())
+        return _records(answer.json())
 
     async def payment(self, order_id: str) -> dict[str, Any] | None:
         """``GET /payments/{order_id}`` on payments; ``None`` when the order has no payment."""
-        response = await self._http.get(f"{self.base_url('payments')}/payments/{order_id}")
+        response = await self._http.get(
+            f"{self.base_url('payments')}/payments/{order_id}", headers=self._as_admin()
+        )
         if response.status_code == 404:
             return None
         if response.is_error:

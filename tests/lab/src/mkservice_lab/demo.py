@@ -31,6 +31,7 @@ from mkservice_lab.client import (
     CheckoutClient,
     CheckoutError,
     Order,
+    TokenSource,
     replica_urls,
 )
 from mkservice_lab.render import records_table, short_id, status_text, timeline_table
@@ -80,9 +81,11 @@ async def play(
     console: Console,
     urls: Mapping[str, str | Sequence[str]],
     transport: httpx.AsyncBaseTransport | None = None,
+    tokens: TokenSource | None = None,
 ) -> bool:
-    """Place the orders, wait for their sagas, print what happened; whether all came out right."""
-    async with CheckoutClient(urls, transport=transport) as client:
+    """Place the orders, wait for their sagas, print what happened; whether all came out right.
+    ``tokens`` (the stack) mints the customer's and the operator's bearer tokens."""
+    async with CheckoutClient(urls, transport=transport, tokens=tokens) as client:
         before = await client.products()
         console.print(records_table("Stock before", before, STOCK_COLUMNS))
         lamp = next((p for p in before if p.get("sku") == SKU), {})
@@ -170,8 +173,27 @@ def _verdict(
     return not wrong
 
 
-def run_demo(console: Console, repo: Path, *, keep: bool = False) -> int:
+def _tell_console(console: Console, url: str | None, stay: bool) -> None:
+    if url is None:
+        return
+    until = "until Ctrl-C" if stay else "while the demo runs (--stay keeps it up afterwards)"
+    console.print(f"Saga console: {url}/sagas {until}", soft_wrap=True, highlight=False)
+
+
+def _stay(console: Console, url: str | None) -> None:
+    """Serve on after the demo until Ctrl-C (which stops the stack as usual)."""
+    console.print(f"The stack runs on: {url}/sagas. Press Ctrl-C to stop.", soft_wrap=True,
+                  highlight=False)  # fmt: skip
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        return
+
+
+def run_demo(console: Console, repo: Path, *, keep: bool = False, stay: bool = False) -> int:
     """Start the stack in a fresh run folder, play the demo, stop everything; the exit code.
+    With ``stay`` the stack (and the saga console) runs on after the demo until Ctrl-C.
 
     The run folder (logs, databases) is removed after a successful run unless ``keep``, and kept
     after a failure so its logs can be read.
@@ -182,7 +204,9 @@ def run_demo(console: Console, repo: Path, *, keep: bool = False) -> int:
         console.print(f"[bold red]No stack to run:[/] {error}", highlight=False)
         return 2
     run_dir = Path(tempfile.mkdtemp(prefix="mkservice-demo-"))
-    supervisor = Supervisor(specs, run_dir, env=DEMO_ENV, prepare=DEMO_PREPARE, cwd=repo)
+    supervisor = Supervisor(
+        specs, run_dir, env=DEMO_ENV, prepare=DEMO_PREPARE, cwd=repo, console=True
+    )
     ok = False
     try:
         with stop_signals_interrupt():
@@ -192,8 +216,11 @@ def run_demo(console: Console, repo: Path, *, keep: bool = False) -> int:
                 supervisor.start()
             console.print(f"The stack is ready ({time.monotonic() - begun:.1f}s).")
             print_services(console, supervisor)
+            _tell_console(console, supervisor.console_url, stay)
             try:
-                ok = asyncio.run(play(console, replica_urls(supervisor)))
+                ok = asyncio.run(play(console, replica_urls(supervisor), tokens=supervisor))
+                if stay:
+                    _stay(console, supervisor.console_url)
             finally:
                 with console.status("Stopping the services, then nats-server..."):
                     supervisor.stop()

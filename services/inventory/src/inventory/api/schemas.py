@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from chassis import Text
+from chassis import Integer, Text
 from pydantic import BaseModel, ConfigDict, Field
 
 from inventory.domain import Product, Reservation, ReservationStatus
+from inventory.domain.model import SKU_PATTERN
 
 # The stock and price columns are 32-bit integers on PostgreSQL.
 INT32_MAX = 2_147_483_647
@@ -16,14 +17,21 @@ class ProductCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    # The sku's spelling is checked by the domain, whose message is a sentence, not a regex.
-    sku: Text = Field(min_length=1, max_length=64, examples=["sku-lamp"])
-    name: Text = Field(min_length=1, max_length=200, examples=["Desk lamp"])
-    price_cents: int = Field(
-        gt=0, le=INT32_MAX, strict=True, description="unit price in cents", examples=[3900]
+    # The sku's spelling is checked by the domain, whose message is a sentence, not a regex;
+    # the schema states the same pattern, so a client knows which skus will be taken.
+    sku: Text = Field(
+        min_length=1,
+        max_length=64,
+        examples=["sku-lamp"],
+        json_schema_extra={"pattern": SKU_PATTERN},
     )
-    stock: int = Field(
-        ge=0, le=INT32_MAX, strict=True, description="units available at creation", examples=[50]
+    name: Text = Field(min_length=1, max_length=200, examples=["Desk lamp"])
+    # Integer: 3900.0 is the integer the schema promises to take; "3900" and true are not.
+    price_cents: Integer = Field(
+        gt=0, le=INT32_MAX, description="unit price in cents", examples=[3900]
+    )
+    stock: Integer = Field(
+        ge=0, le=INT32_MAX, description="units available at creation", examples=[50]
     )
 
 

@@ -106,7 +106,12 @@ class OrderRepository:
         self._placed_at: dict[str, datetime] = {}
 
     async def add(
-        self, order: Order, *, idempotency_key: str | None, fingerprint: str | None
+        self,
+        order: Order,
+        *,
+        idempotency_key: str | None,
+        fingerprint: str | None,
+        trace_id: str | None = None,
     ) -> None:
         # The order first: its lines and saga reference it.
         await self.session.execute(
@@ -122,6 +127,7 @@ class OrderRepository:
                 "request_fingerprint": fingerprint,
                 "created_at": order.created_at,
                 "updated_at": order.created_at,
+                "trace_id": trace_id,
             },
         )
         await self.session.execute(
@@ -148,9 +154,19 @@ class OrderRepository:
         order.timeline = [TimelineEntry(s.step, s.outcome, s.detail, s.at) for s in steps]
         return order
 
-    async def page(self, *, status: OrderStatus | None, limit: int, offset: int) -> list[Order]:
-        """Orders oldest first (with their lines, without timelines), optionally of a status."""
+    async def page(
+        self,
+        *,
+        status: OrderStatus | None,
+        limit: int,
+        offset: int,
+        customer_id: str | None = None,
+    ) -> list[Order]:
+        """Orders oldest first (with their lines, without timelines), optionally of a status,
+        optionally only one customer's (``ix_customer_order_customer_id``)."""
         query = _SELECT_PAGE
+        if customer_id is not None:
+            query = query.where(_ORDERS.c.customer_id == customer_id)
         if status is not None:
             query = query.where(_ORDERS.c.status == status.value)
         rows = (await self.session.execute(query.limit(limit).offset(offset))).all()
@@ -195,7 +211,8 @@ class OrderRepository:
         *,
         new: bool = False,
     ) -> None:
-        """Store the saga, append its new timeline entries, and bring the order row along."""
+        """Store the saga, append its new timeline entries (with the message of each, when the
+        service layer gave it one), and bring the order row along."""
         order_id = saga.order_id
         values = {
             "state": saga.state.value,
@@ -214,14 +231,7 @@ class OrderRepository:
             )
             shown = self._shown.get(order_id)
         if timeline:
-            await self.session.execute(
-                _INSERT_STEPS,
-                [
-                    {"order_id": order_id, "step": entry.step, "outcome": entry.outcome,
-                     "detail": entry.detail, "at": entry.at}
-                    for entry in timeline
-                ],
-            )  # fmt: skip
+            await self.session.execute(_INSERT_STEPS, [_step_row(order_id, e) for e in timeline])
         now_shown = (saga.order_status, saga.data.total_cents)
         self._shown[order_id] = now_shown
         if shown != now_shown:
@@ -249,6 +259,20 @@ class OrderRepository:
         """Unfinished sagas whose step deadline has passed (skipping ones others hold)."""
         result = await self.session.execute(_DUE_SAGAS, {"now": now, "limit": limit})
         return list(result.scalars())
+
+
+def _step_row(order_id: str, entry: TimelineEntry) -> dict[str, Any]:
+    message = entry.message
+    return {
+        "order_id": order_id,
+        "step": entry.step,
+        "outcome": entry.outcome,
+        "detail": entry.detail,
+        "at": entry.at,
+        "message_id": message.id if message else None,
+        "message_type": message.type if message else None,
+        "direction": message.direction.value if message else None,
+    }
 
 
 def _to_domain(row: Any, lines: list[OrderLine]) -> Order:

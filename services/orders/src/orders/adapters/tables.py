@@ -27,6 +27,11 @@ def _timestamp(nullable: bool = False) -> Column:  # type: ignore[type-arg]
 class OrderRow(OrdersBase, table=True):
     # "order" is an SQL keyword; the table says whose order it is.
     __tablename__ = "customer_order"
+    # The operations API pages sagas newest first and finds them by customer.
+    __table_args__ = (
+        Index("ix_customer_order_placed", "created_at", "id"),
+        Index("ix_customer_order_customer_id", "customer_id"),
+    )
 
     id: str = Field(primary_key=True, max_length=36)
     customer_id: str = Field(max_length=100)
@@ -39,6 +44,8 @@ class OrderRow(OrdersBase, table=True):
     request_fingerprint: str | None = Field(default=None, max_length=64)
     created_at: datetime = Field(sa_column=_timestamp())
     updated_at: datetime = Field(sa_column=_timestamp())
+    # The W3C trace id of the request that placed the order, when tracing was on.
+    trace_id: str | None = Field(default=None, max_length=32)
 
 
 class OrderLineRow(OrdersBase, table=True):
@@ -80,3 +87,7 @@ class SagaStepRow(OrdersBase, table=True):
     outcome: str = Field(max_length=50)
     detail: str | None = Field(default=None, max_length=500)
     at: datetime = Field(sa_column=_timestamp())
+    # The message the entry stands for: the command or outcome it sent, or the reply it records.
+    message_id: str | None = Field(default=None, max_length=64)
+    message_type: str | None = Field(default=None, max_length=255)
+    direction: str | None = Field(default=None, max_length=10)  # "sent" or "received"

@@ -6,6 +6,7 @@ from typing import Annotated
 from chassis import Clock
 from fastapi import Depends, Request
 
+from orders.domain.saga.progress import MessageTypes
 from orders.service_layer.unit_of_work import UnitOfWorkFactory
 
 
@@ -20,5 +21,11 @@ async def get_clock(request: Request) -> Clock:
     return clock
 
 
+async def get_saga_types(request: Request) -> MessageTypes:
+    saga_types: MessageTypes = request.app.state.saga_types
+    return saga_types
+
+
 UnitOfWorkDep = Annotated[UnitOfWorkFactory, Depends(get_unit_of_work)]
 ClockDep = Annotated[Clock, Depends(get_clock)]
+SagaTypesDep = Annotated[MessageTypes, Depends(get_saga_types)]

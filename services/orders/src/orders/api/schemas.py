@@ -2,25 +2,32 @@
 
 from datetime import datetime
 
-from chassis import Text
+from chassis import Integer, NonBlankText
 from pydantic import BaseModel, ConfigDict, Field
 
 from orders.domain import Order, OrderStatus
+from orders.domain.model import MAX_LINES, MAX_QUANTITY
 
 
 class LineIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    sku: Text = Field(min_length=1, max_length=64, examples=["sku-lamp"])
-    quantity: int = Field(gt=0, le=10_000, examples=[1])
+    sku: NonBlankText = Field(min_length=1, max_length=64, examples=["sku-lamp"])
+    quantity: Integer = Field(gt=0, le=MAX_QUANTITY, examples=[1])
 
 
 class OrderCreate(BaseModel):
+    """What a customer asks for. Who asks is the bearer token's subject, never the body: a body
+    naming a ``customer_id`` is refused (extra fields are), so no one orders for someone else."""
+
     model_config = ConfigDict(extra="forbid")
 
-    customer_id: Text = Field(min_length=1, max_length=100, examples=["c-1"])
-    lines: list[LineIn] = Field(min_length=1, max_length=50)
-    payment_token: Text = Field(min_length=1, max_length=100, examples=["tok_ok"])
+    lines: list[LineIn] = Field(
+        min_length=1,
+        max_length=MAX_LINES,
+        description="lines of the same sku are merged into one, their quantities added up",
+    )
+    payment_token: NonBlankText = Field(min_length=1, max_length=100, examples=["tok_ok"])
 
 
 class LineOut(BaseModel):

@@ -23,7 +23,15 @@ from orders.domain.events import (
     StockReleased,
     StockReserved,
 )
-from orders.domain.model import InvalidOrder, Order, OrderLine, OrderStatus, TimelineEntry
+from orders.domain.model import (
+    Direction,
+    InvalidOrder,
+    MessageRef,
+    Order,
+    OrderLine,
+    OrderStatus,
+    TimelineEntry,
+)
 from orders.domain.saga import CHECKOUT, CheckoutData, CheckoutSaga, Decision, SagaState
 
 __all__ = [
@@ -34,7 +42,9 @@ __all__ = [
     "CommitStock",
     "DeadlinePassed",
     "Decision",
+    "Direction",
     "InvalidOrder",
+    "MessageRef",
     "Order",
     "OrderConfirmed",
     "OrderLine",

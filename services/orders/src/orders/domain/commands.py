@@ -20,6 +20,8 @@ class PlaceOrder:
     lines: list[OrderLine]
     payment_token: str
     idempotency_key: str | None = None
+    # The W3C trace id of the request, when tracing is on: kept with the order for operators.
+    trace_id: str | None = None
 
 
 # --- the saga's commands to its participants ---------------------------------------------------

@@ -10,8 +10,10 @@ itself ignores replies that do not fit its current state (duplicates, late ones)
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import fields
+from typing import Any, Final
 
-from chassis import Clock, Incoming, Subscription, on
+from chassis import Clock, Contract, Incoming, Route, Subscription, on
 
 from orders.domain import (
     PaymentCharged,
@@ -41,23 +43,24 @@ Reply = (
 )
 
 
+# Each reply orders reads and the saga event it becomes (the event's fields are the payload's of
+# the same names): one table says what is subscribed to and what it tells the saga.
+REPLY_EVENTS: Final[dict[Contract[Any], type[SagaEvent]]] = {
+    c.STOCK_RESERVED: StockReserved,
+    c.STOCK_REJECTED: StockRejected,
+    c.STOCK_RELEASED: StockReleased,
+    c.STOCK_COMMITTED: StockCommitted,
+    c.CHARGED: PaymentCharged,
+    c.DECLINED: PaymentDeclined,
+    c.REFUNDED: PaymentRefunded,
+}
+_EVENT_OF = {contract.model: event for contract, event in REPLY_EVENTS.items()}
+
+
 def saga_event(reply: Reply) -> SagaEvent:
     """What a participant's reply tells the saga."""
-    match reply:
-        case c.StockReservedV1():
-            return StockReserved(total_cents=reply.total_cents)
-        case c.StockRejectedV1():
-            return StockRejected(reason=reply.reason)
-        case c.StockReleasedV1():
-            return StockReleased()
-        case c.StockCommittedV1():
-            return StockCommitted()
-        case c.ChargedV1():
-            return PaymentCharged(amount_cents=reply.amount_cents)
-        case c.DeclinedV1():
-            return PaymentDeclined(reason=reply.reason)
-        case c.RefundedV1():
-            return PaymentRefunded(amount_cents=reply.amount_cents)
+    event = _EVENT_OF[type(reply)]
+    return event(**{field.name: getattr(reply, field.name) for field in fields(event)})
 
 
 def subscriptions(unit_of_work_for: UnitOfWorkFor, clock: Clock) -> list[Subscription]:
@@ -67,18 +70,10 @@ def subscriptions(unit_of_work_for: UnitOfWorkFor, clock: Clock) -> list[Subscri
         uow = unit_of_work_for(incoming)
         await apply_event(reply.order_id, saga_event(reply), uow, now=clock())
 
+    def replies_of(participant: str) -> list[Route]:
+        return [on(r, apply_reply) for r in REPLY_EVENTS if r.owner == participant]
+
     return [
-        Subscription.of(
-            "inventory-replies",
-            [
-                on(c.STOCK_RESERVED, apply_reply),
-                on(c.STOCK_REJECTED, apply_reply),
-                on(c.STOCK_RELEASED, apply_reply),
-                on(c.STOCK_COMMITTED, apply_reply),
-            ],
-        ),
-        Subscription.of(
-            "payments-replies",
-            [on(c.CHARGED, apply_reply), on(c.DECLINED, apply_reply), on(c.REFUNDED, apply_reply)],
-        ),
+        Subscription.of("inventory-replies", replies_of("inventory")),
+        Subscription.of("payments-replies", replies_of("payments")),
     ]

@@ -47,7 +47,10 @@ async def place_order(
 
     order = Order.place(command.customer_id, command.lines, command.payment_token, now=now)
     await uow.orders.add(
-        order, idempotency_key=command.idempotency_key, fingerprint=request_fingerprint
+        order,
+        idempotency_key=command.idempotency_key,
+        fingerprint=request_fingerprint,
+        trace_id=command.trace_id,
     )
     saga = uow.orders.new_saga(order)
     decision = saga.start(now)

@@ -8,11 +8,22 @@ stored state on restart.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 
+from chassis import Envelope
 from chassis.faults import crash_point
 
-from orders.domain import CheckoutSaga, Decision, SagaEvent, SagaState
+from orders.domain import (
+    CheckoutSaga,
+    Decision,
+    Direction,
+    MessageRef,
+    SagaEvent,
+    SagaState,
+    TimelineEntry,
+)
 from orders.service_layer.unit_of_work import OrdersUnitOfWork
 
 AFTER_STEP_BEFORE_COMMIT = "saga.after_step_before_commit"
@@ -53,15 +64,37 @@ async def record_decision(
     now: datetime,
     new_saga: bool = False,
 ) -> None:
-    """Persist the saga and its timeline, and queue its commands and, when this decision
-    reached it, its outcome, in one outbox insert.
+    """Queue the saga's commands and, when this decision reached it, its outcome, in one outbox
+    insert; then persist the saga and its timeline, each entry with the message it stands for.
 
     Inside a reply (the unit of work replies to it) the messages' causation is that reply;
-    their correlation is always the order's id.
+    their correlation is always the order's id. Emitting first gives the entries their
+    messages' ids without a statement more: they go in the timeline's one insert.
     """
-    await uow.orders.save_saga(saga, decision.timeline, now, new=new_saga)
     outcome = [decision.outcome] if decision.outcome is not None else []
-    await uow.emit([*decision.commands, *outcome], correlation_id=saga.order_id)
+    messages = [*decision.commands, *outcome]
+    envelopes = await uow.emit(messages, correlation_id=saga.order_id)
+    # emit returns one envelope per message, in order; each entry names its message itself.
+    sent = {id(message): envelope for message, envelope in zip(messages, envelopes, strict=True)}
+    timeline = _with_messages(decision.timeline, sent, uow.replying_to)
+    await uow.orders.save_saga(saga, timeline, now, new=new_saga)
     # Test-only (ORDERS_CRASH_POINTS): die inside the step's transaction, after the new state, its
     # timeline and its commands are written, before they commit: the step must then happen once.
     crash_point(AFTER_STEP_BEFORE_COMMIT)
+
+
+def _with_messages(
+    timeline: Sequence[TimelineEntry], sent: dict[int, Envelope], reply: Envelope | None
+) -> list[TimelineEntry]:
+    """The entries, each with the message it stands for: the envelope of the command (or
+    outcome) it sends, or the reply being applied (none when a deadline passed)."""
+    annotated = []
+    for entry in timeline:
+        message = None
+        if entry.sends is not None:
+            envelope = sent[id(entry.sends)]
+            message = MessageRef(envelope.id, envelope.type, Direction.SENT)
+        elif entry.records_reply and reply is not None:
+            message = MessageRef(reply.id, reply.type, Direction.RECEIVED)
+        annotated.append(replace(entry, message=message) if message else entry)
+    return annotated

@@ -11,10 +11,12 @@ from chassis.unit_of_work import no_outgoing
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from orders.adapters.repository import OrderRepository
+from orders.adapters.saga_queries import SagaQueries
 
 
 class OrdersUnitOfWork(UnitOfWork):
-    """The orders (and their sagas) and ``emit`` (the outbox), all in one transaction."""
+    """The orders (and their sagas), what operators read of the sagas, and ``emit`` (the
+    outbox), all in one transaction."""
 
     def __init__(
         self,
@@ -28,6 +30,7 @@ class OrdersUnitOfWork(UnitOfWork):
     ) -> None:
         super().__init__(session, outbox, "orders", outgoing=outgoing, replying_to=replying_to)
         self.orders = OrderRepository(session, step_timeout)
+        self.sagas = SagaQueries(session)
         # Told (outcome, seconds since the order was placed) once a saga's finish commits.
         self.saga_finished: SagaFinished = saga_finished or _ignore
 

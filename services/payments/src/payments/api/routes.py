@@ -1,14 +1,25 @@
 """Routes of payments (read only: payments change through commands). Each docstring becomes the
-endpoint's OpenAPI text."""
+endpoint's OpenAPI text.
+
+Not for customers (ADR 0026): every route needs a token with the ``admin`` scope, since a payment
+shows any customer's order and amounts; 401 without a valid token, 403 without the scope.
+"""
 
 from chassis import NotFound
-from fastapi import APIRouter, Query
+from chassis.auth import ADMIN_SCOPE
+from chassis.auth.http import auth_responses, require_scope
+from fastapi import APIRouter, Depends, Query
 
 from payments.api.deps import UnitOfWorkDep
 from payments.api.schemas import PaymentPublic
 from payments.domain import PaymentStatus
 
-router = APIRouter(prefix="/payments", tags=["payments"])
+router = APIRouter(
+    prefix="/payments",
+    tags=["payments"],
+    dependencies=[Depends(require_scope(ADMIN_SCOPE))],
+    responses=auth_responses(scoped=True),
+)
 # Beyond this a page is meaningless, and a database integer would overflow.
 MAX_OFFSET = 1_000_000_000
 

@@ -2,9 +2,10 @@
 at half of the highest rate that held.
 
 Each step is one run of the load generator (its own process) posting orders on a fixed
-schedule; the orders of a step carry their own ``customer_id``, so their sagas can be found in
-the orders database afterwards. The bench waits for the sagas to finish (up to a drain
-deadline) and judges the step (see :mod:`mkservice_lab.bench.ramp`).
+schedule; the orders of a step are placed by a customer of their own (the bearer token's
+subject), so their sagas can be found in the orders database afterwards. The bench waits for
+the sagas to finish (up to a drain deadline) and judges the step (see
+:mod:`mkservice_lab.bench.ramp`).
 """
 
 from __future__ import annotations
@@ -73,7 +74,9 @@ async def run_step(
     spec = LoadSpec(
         url=rig.urls["orders"] + "/orders",
         urls=[url + "/orders" for url in rig.urls_of("orders")],
-        bodies=order_bodies(tag),
+        bodies=order_bodies(),
+        # The step's own customer, so its sagas can be told apart in the orders database.
+        headers={"Authorization": f"Bearer {rig.supervisor.token(tag)}"},
         mode="open",
         rate=rate,
         duration_s=seconds,

@@ -46,6 +46,8 @@ class LoadSpec:
     warmup_s: float = 0.0  # closed mode: responses in the first seconds are not counted
     timeout_s: float = 10.0
     max_connections: int = 256
+    # Sent with every request (a bearer token, say).
+    headers: dict[str, str] = field(default_factory=dict)
     # Every replica's URL when the service runs several: requests go to each in turn (round
     # robin, as a load balancer would); empty means every request goes to ``url``.
     urls: list[str] = field(default_factory=list)
@@ -86,7 +88,7 @@ class _Recorder:
         url = spec.url_of(self.sent)
         self.sent += 1
         try:
-            async with client.post(url, json=body) as response:
+            async with client.post(url, json=body, headers=spec.headers) as response:
                 await response.read()
                 status = response.status
         except (aiohttp.ClientError, TimeoutError) as error:

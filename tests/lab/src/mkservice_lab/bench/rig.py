@@ -9,6 +9,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from chassis import naming
+
 from mkservice.stack import Supervisor, discover_services
 from mkservice_lab.bench.cpu import process_cpu_seconds
 from mkservice_lab.client import CheckoutClient, replica_urls
@@ -63,9 +65,7 @@ class Rig:
     @property
     def streams(self) -> dict[str, str]:
         """Each service's stream and its subjects (``INVENTORY`` -> ``inventory.>``)."""
-        return {
-            spec.name.upper().replace("-", "_"): f"{spec.name}.>" for spec in self.supervisor.specs
-        }
+        return {naming.stream_name(spec.name): f"{spec.name}.>" for spec in self.supervisor.specs}
 
 
 @contextmanager
@@ -106,16 +106,16 @@ def _async_url(url: str) -> str:
 
 async def seed(rig: Rig) -> None:
     """Create the bench's products through inventory's API (``POST /products``)."""
-    async with CheckoutClient(replica_urls(rig.supervisor)) as client:
+    async with CheckoutClient(replica_urls(rig.supervisor), tokens=rig.supervisor) as client:
         for sku in SKUS:
             await client.create_product(sku, STOCK, price_cents=PRICE_CENTS)
 
 
-def order_bodies(customer_id: str) -> list[dict[str, object]]:
-    """One body per sku, each an order of one unit, paid with a token that is approved."""
+def order_bodies() -> list[dict[str, object]]:
+    """One body per sku, each an order of one unit, paid with a token that is approved (the
+    customer is the bearer token's subject)."""
     return [
         {
-            "customer_id": customer_id,
             "lines": [{"sku": sku, "quantity": 1}],
             "payment_token": "tok_ok",
         }

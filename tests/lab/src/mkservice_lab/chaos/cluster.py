@@ -152,9 +152,11 @@ def build_cluster(
         )  # fmt: skip
         env |= credentials.service_env({spec.name: spec.env_prefix for spec in specs})
     sandbox = PostgresSandbox() if config.postgres else None
-    urls = {spec.name: sandbox.database_url(spec.name) for spec in specs} if sandbox else {}
+    databases = {spec.name: sandbox.database(spec.name) for spec in specs} if sandbox else {}
+    urls = {name: database.url for name, database in databases.items()}
     supervisor = Supervisor(
         specs, run_dir, nats_url=nats.url if nats else None, database_urls=urls, env=env,
+        migration_database_urls={n: d.migration_url for n, d in databases.items()},
         prefer_registered_ports=False, ready_timeout=120, stop_grace=10, cwd=repo,
         replicas=config.replicas, nats_cluster=config.nats_nodes,
     )  # fmt: skip

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
+from chassis import naming
 from chassis.embedded_nats import NatsCluster
 
 from mkservice_lab.chaos.cluster import Cluster
@@ -157,7 +158,7 @@ class ProcessFaults:
         """SIGKILL the node that leads one stream's replicas (as its monitoring port says):
         the stream elects another leader while messages flow."""
         nodes = self._nodes()
-        streams = [spec.name.upper().replace("-", "_") for spec in self.cluster.specs]
+        streams = [naming.stream_name(spec.name) for spec in self.cluster.specs]
         stream = streams[episode.number % len(streams)]
         leader = await asyncio.to_thread(nodes.leader_of, stream)
         record.detail = f"{stream} leader, {episode.duration_s:.1f}s"

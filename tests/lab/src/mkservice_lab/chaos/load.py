@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 import httpx
@@ -57,6 +57,7 @@ class LoadDriver:
         clients: int,
         max_pending: int,
         give_up_s: float,
+        authorization: Mapping[str, str],
     ) -> None:
         self.orders = orders
         # Asked for each request: every replica, the one whose turn it is first (a restart may
@@ -65,6 +66,8 @@ class LoadDriver:
         self.databases = databases
         self.pacer = pacer
         self.seed = seed
+        # The customer's bearer token header, sent with every order.
+        self.authorization = dict(authorization)
         self.clients = clients
         self.max_pending = max_pending
         # Longer than any planned outage: an order still not accepted after this is a finding.
@@ -114,7 +117,7 @@ class LoadDriver:
         self.pacer.abandoned = True
 
     async def _place(self, http: httpx.AsyncClient, order: PlannedOrder) -> None:
-        headers = {"Idempotency-Key": f"chaos-{self.seed}-{order.index}"}
+        headers = {**self.authorization, "Idempotency-Key": f"chaos-{self.seed}-{order.index}"}
         attempt = 0
         give_up = time.monotonic() + self.give_up_s
         last_answer = "no answer yet"

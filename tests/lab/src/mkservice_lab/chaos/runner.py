@@ -12,6 +12,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from chassis import naming
+
 from mkservice.stack import discover_services, log_tail
 from mkservice_lab.chaos.availability import TARGET_PERCENT, accepted_during_faults
 from mkservice_lab.chaos.cluster import Cluster, build_cluster, crash_points_of
@@ -30,6 +32,8 @@ from mkservice_lab.client import CheckoutClient
 Echo = Callable[[str], None]
 
 _LOG_TAIL_LINES = 40
+# How long the run's customer token is valid: longer than any full run.
+RUN_TOKEN_S = 86_400
 
 
 def run_chaos(config: ChaosConfig, repo: Path, echo: Echo = print) -> int:
@@ -73,8 +77,16 @@ def run_chaos(config: ChaosConfig, repo: Path, echo: Echo = print) -> int:
     return 0 if ok else 1
 
 
+def customer_authorization(cluster: Cluster, seed: int) -> dict[str, str]:
+    """The header of the run's customer, ``chaos-<seed>``: valid for as long as a full run can
+    take (a day), since the load never stops to fetch a new one."""
+    token = cluster.supervisor.token(f"chaos-{seed}", expires_in_s=RUN_TOKEN_S)
+    return {"Authorization": f"Bearer {token}"}
+
+
 async def _create_products(cluster: Cluster, scenario: Scenario) -> None:
-    async with CheckoutClient({"inventory": cluster.url("inventory")}) as client:
+    urls = {"inventory": cluster.url("inventory")}
+    async with CheckoutClient(urls, tokens=cluster.supervisor) as client:
         for product in scenario.products:
             await client.create_product(product.sku, product.stock, price_cents=product.price_cents)
 
@@ -101,7 +113,7 @@ async def _run(cluster: Cluster, scenario: Scenario, echo: Echo) -> dict[str, An
     load = LoadDriver(
         scenario.orders, cluster.round_robin("orders"), databases, pacer,
         seed=config.seed, clients=config.clients, max_pending=config.max_pending,
-        give_up_s=config.give_up_s,
+        give_up_s=config.give_up_s, authorization=customer_authorization(cluster, config.seed),
     )  # fmt: skip
     progress = asyncio.create_task(_progress(pacer, faults, echo))
     problems = faults.problems
@@ -115,7 +127,7 @@ async def _run(cluster: Cluster, scenario: Scenario, echo: Echo) -> dict[str, An
         await messages.drain()
         await process.heal()
         echo(f"chaos: faults over after {pacer.elapsed():.0f}s; waiting for the system to settle")
-        streams = [spec.name.upper().replace("-", "_") for spec in cluster.specs]
+        streams = [naming.stream_name(spec.name) for spec in cluster.specs]
         settled = await wait_settled(databases, messages, pacer, faults.last_fault_s, streams)
         snap = await snapshot(databases)
         dead_letters = await messages.dead_letters(streams)

@@ -36,7 +36,8 @@ class PlannedOrder:
 
     def body(self, seed: int) -> dict[str, object]:
         lines = [{"sku": sku, "quantity": quantity} for sku, quantity in self.lines]
-        return {"customer_id": f"chaos-{seed}", "lines": lines, "payment_token": self.token}
+        # The customer is the token's subject (chaos-<seed>), not a field of the body.
+        return {"lines": lines, "payment_token": self.token}
 
 
 @dataclass(frozen=True)

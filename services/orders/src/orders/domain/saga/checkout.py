@@ -112,6 +112,7 @@ def refunded_after_rejection(refunded: PaymentRefunded) -> str | None:
 
 # --- the saga ----------------------------------------------------------------------------------
 CHECKOUT: Final = SagaDefinition(
+    "checkout",
     Step(
         RESERVE,
         participant="inventory",

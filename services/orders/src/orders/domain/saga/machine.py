@@ -1,7 +1,8 @@
 """The state machine that runs the checkout saga (``checkout.CHECKOUT``): pure, no I/O.
 
 ``CheckoutSaga.handle(event, now)`` returns a :class:`Decision`: the commands to send, the
-timeline entries to record and, when this event decided it, the outcome to announce. The service
+timeline entries to record (each naming the command or outcome it sends, or marked as recording
+the reply) and, when this event decided it, the outcome to announce. The service
 layer persists the saga, its entries, its commands and its outcome (through the outbox) in one
 transaction. Replies that do not fit the current state (duplicates, late replies) change
 nothing, except a success that arrives after its step was undone: that is undone again.
@@ -105,17 +106,18 @@ class CheckoutSaga:
     def _begin(self, index: int, now: datetime) -> Decision:
         step = CHECKOUT.steps[index]
         self._enter(step.state, now)
-        return Decision([step.command(self.data)], [_entry(step.name, "started", now)])
+        command = step.command(self.data)
+        return Decision([command], [_entry(step.name, "started", now, sends=command)])
 
     def _succeeded(self, index: int, reply: SagaEvent, now: datetime) -> Decision:
         step = CHECKOUT.steps[index]
         if step.succeeded.keep is not None:
             step.succeeded.keep(self.data, reply)
-        succeeded = _entry(step.name, "succeeded", now, _detail(step.succeeded, reply))
+        succeeded = _replied(step.name, "succeeded", now, _detail(step.succeeded, reply))
         decision = Decision(timeline=[succeeded])
         if step.pivot:
             self.outcome = self._confirmed()
-            confirmed = _entry(ORDER, "confirmed", now)
+            confirmed = _entry(ORDER, "confirmed", now, sends=self.outcome)
             decision = decision.then(Decision(timeline=[confirmed], outcome=self.outcome))
         if index + 1 < len(CHECKOUT.steps):
             return decision.then(self._begin(index + 1, now))
@@ -127,20 +129,21 @@ class CheckoutSaga:
         assert step.failed is not None
         self.reason = step.failed.reason(reply)
         # The timeline shows the participant's own reason; the order's may say more.
-        failed = _entry(step.name, "failed", now, getattr(reply, "reason", None))
+        failed = _replied(step.name, "failed", now, getattr(reply, "reason", None))
         return Decision(timeline=[failed]).then(self._undo_from(index - 1, now))
 
     def _compensated(self, index: int, reply: SagaEvent, now: datetime) -> Decision:
         undone = CHECKOUT.steps[index].compensation
         assert undone is not None
-        succeeded = _entry(undone.name, "succeeded", now, _detail(undone.succeeded, reply))
+        succeeded = _replied(undone.name, "succeeded", now, _detail(undone.succeeded, reply))
         return Decision(timeline=[succeeded]).then(self._undo_from(index - 1, now))
 
     def _undo_late(self, index: int, reply: SagaEvent, now: datetime) -> Decision:
         step = CHECKOUT.steps[index]
         if step.late is None or step.compensation is None:
             return Decision()
-        late = _entry(step.name, "succeeded late", now, step.late.detail(reply))
+        # The entry records the late reply; the compensation it sends has no entry of its own.
+        late = _replied(step.name, "succeeded late", now, step.late.detail(reply))
         return Decision([step.compensation.command(self.data, step.late.reason)], [late])
 
     def _after_rejection(self, index: int, reply: SagaEvent, now: datetime) -> Decision:
@@ -150,7 +153,7 @@ class CheckoutSaga:
         detail = note(reply) if note is not None else None
         if detail is None:
             return Decision()
-        return Decision(timeline=[_entry(undone.name, "succeeded", now, detail)])
+        return Decision(timeline=[_replied(undone.name, "succeeded", now, detail)])
 
     def _deadline_passed(self, now: datetime) -> Decision:
         index, undoing = CHECKOUT.position(self.state)
@@ -171,10 +174,11 @@ class CheckoutSaga:
             if step.compensation is not None:
                 self._enter(step.compensation.state, now)
                 command = step.compensation.command(self.data, self.reason or "")
-                return Decision([command], [_entry(step.compensation.name, "started", now)])
+                started = _entry(step.compensation.name, "started", now, sends=command)
+                return Decision([command], [started])
         self._finish(SagaState.REJECTED)
         self.outcome = self._rejected()
-        rejected = _entry(ORDER, "rejected", now, self.outcome.reason)
+        rejected = _entry(ORDER, "rejected", now, self.outcome.reason, sends=self.outcome)
         return Decision(timeline=[rejected], outcome=self.outcome)
 
     def _retry(self, name: str, command: SagaCommand, now: datetime) -> Decision:
@@ -182,7 +186,8 @@ class CheckoutSaga:
         # pile up one retry per timeout; every retry is idempotent on the other side.
         self.attempts += 1
         self.deadline_at = now + self.step_timeout * min(2 ** (self.attempts - 1), MAX_BACKOFF)
-        return Decision([command], [_entry(name, "retried", now, f"attempt {self.attempts}")])
+        retried = _entry(name, "retried", now, f"attempt {self.attempts}", sends=command)
+        return Decision([command], [retried])
 
     def _enter(self, state: str, now: datetime) -> None:
         self.state = SagaState(state)
@@ -200,8 +205,20 @@ class CheckoutSaga:
         return OrderRejected(self.order_id, self.reason or "rejected")
 
 
-def _entry(step: str, outcome: str, now: datetime, detail: str | None = None) -> TimelineEntry:
-    return TimelineEntry(step, outcome, detail, now)
+def _entry(
+    step: str,
+    outcome: str,
+    now: datetime,
+    detail: str | None = None,
+    *,
+    sends: SagaCommand | Outcome | None = None,
+) -> TimelineEntry:
+    return TimelineEntry(step, outcome, detail, now, sends=sends)
+
+
+def _replied(step: str, outcome: str, now: datetime, detail: str | None) -> TimelineEntry:
+    """An entry about the reply being applied (the message it records is that reply)."""
+    return TimelineEntry(step, outcome, detail, now, records_reply=True)
 
 
 def _detail(reply: Reply[CheckoutData], event: object) -> str | None:

@@ -108,9 +108,10 @@ class Role(Enum):
 
 
 class SagaDefinition(Generic[S]):
-    """The steps of a saga, in order, and its two finished states."""
+    """A saga's name, its steps in order, and its two finished states."""
 
-    def __init__(self, *steps: Step[S], confirmed: str, rejected: str) -> None:
+    def __init__(self, name: str, *steps: Step[S], confirmed: str, rejected: str) -> None:
+        self.name = name
         self.steps: Sequence[Step[S]] = steps
         self.confirmed = confirmed
         self.rejected = rejected
@@ -175,7 +176,11 @@ class SagaDefinition(Generic[S]):
 @dataclass
 class Decision:
     """What the saga decided on one event: the commands to send and the timeline entries to
-    record, in order, and the outcome when this very decision reached it (to announce it)."""
+    record, in order, and the outcome when this very decision reached it (to announce it).
+
+    An entry that sends a command or the outcome holds it (``TimelineEntry.sends``), so what
+    the entry stands for on the wire is never guessed from positions or labels.
+    """
 
     commands: list[SagaCommand] = field(default_factory=list)
     timeline: list[TimelineEntry] = field(default_factory=list)
