@@ -12,7 +12,19 @@ import typer
 
 from mkservice import cli
 
-OWN = {"check", "list", "nats-users", "new", "remove", "secrets", "test", "token", "up"}
+OWN = {
+    "check",
+    "contracts",
+    "list",
+    "nats-users",
+    "new",
+    "remove",
+    "secrets",
+    "subscribe",
+    "test",
+    "token",
+    "up",
+}
 
 
 def _points(*points: EntryPoint) -> object:

@@ -22,8 +22,9 @@ ROUTES = {
     f"/payments/{ORDER_ID}": 200,
     "/payments/order-unknown": 404,
 }
-# The chassis's own routes, open or scoped by the chassis.
-CHASSIS = ("/health/", "/metrics")
+# The chassis's own routes, open or scoped by the chassis (the AsyncAPI document is as open as
+# the OpenAPI one: it describes messages, it carries none).
+CHASSIS = ("/health/", "/metrics", "/asyncapi.json")
 
 
 @pytest.fixture
