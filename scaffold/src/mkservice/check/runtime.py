@@ -33,7 +33,7 @@ READY_TIMEOUT_S = 60.0
 
 
 def run_runtime_checks(repo: Path, services: Sequence[Service]) -> list[CheckResult]:
-    """Run checks 6 and 7 over ``services``."""
+    """Run checks 7 and 8 over ``services``."""
     return [
         CheckResult(
             "deployment-coupling",

@@ -30,8 +30,8 @@ def contracts(
 ) -> None:
     """Write the AsyncAPI document of each service from its message contracts: what it
     publishes and accepts, what it sends to and reads from others. Commit the files: `mkservice
-    check` compares them with the last commit, and each service serves its own at
-    /asyncapi.json."""
+    check` compares them with the merge base with main (or --against REF), and each service
+    serves its own at /asyncapi.json."""
     from mkservice.contracts.documents import ContractsUnreadable, stale_documents
     from mkservice.generator.atomic import write_atomically
     from mkservice.record import read_registry
