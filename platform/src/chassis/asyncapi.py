@@ -31,7 +31,8 @@ from chassis.envelope import (
     SOURCE_HEADER,
     TYPE_HEADER,
 )
-from pydantic.json_schema import JsonSchemaMode, models_json_schema
+from pydantic.json_schema import GenerateJsonSchema, JsonSchemaMode, models_json_schema
+from pydantic_core import core_schema
 
 ASYNCAPI_VERSION = "3.0.0"
 # Where a service keeps its document, from its own folder (written by `mkservice contracts`).
@@ -97,6 +98,22 @@ def asyncapi_document(service: str, contracts: Iterable[Contract[Any]]) -> dict[
     }
 
 
+class _WhatIsWritten(GenerateJsonSchema):
+    """Pydantic's schemas, with every field the chassis writes ``required`` in serialisation
+    mode: the unit of work dumps a payload whole (``model_dump(mode="json")``, no
+    ``exclude_defaults``), so a field with a default is always on the wire. Pydantic's own
+    default leaves such fields optional, which would tell consumers they cannot rely on them."""
+
+    def field_is_required(
+        self,
+        field: core_schema.ModelField | core_schema.DataclassField | core_schema.TypedDictField,
+        total: bool,
+    ) -> bool:
+        if self.mode == "serialization":
+            return field.get("serialization_exclude_if") is None
+        return super().field_is_required(field, total)
+
+
 class _Payloads(dict[Contract[Any], dict[str, Any]]):
     """Each contract's payload schema (a ``$ref``), and the shared schemas they refer to."""
 
@@ -111,7 +128,9 @@ def _payload_schemas(service: str, contracts: list[Contract[Any]]) -> _Payloads:
         for contract in contracts
     }
     keys = list(dict.fromkeys((contract.model, modes[contract]) for contract in contracts))
-    refs, definitions = models_json_schema(keys, ref_template=_SCHEMAS + "{model}")
+    refs, definitions = models_json_schema(
+        keys, ref_template=_SCHEMAS + "{model}", schema_generator=_WhatIsWritten
+    )
     payloads = _Payloads({c: refs[(c.model, modes[c])] for c in contracts})
     payloads.schemas = dict(sorted(definitions.get("$defs", {}).items()))
     return payloads
