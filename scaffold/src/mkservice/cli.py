@@ -28,6 +28,7 @@ from mkservice.commands import (
     test,
     token,
     up,
+    upgrade,
 )
 
 PLUGIN_GROUP = "mkservice.commands"
@@ -46,6 +47,7 @@ BUILT_IN: dict[str, Register] = {
     "test": test.register,
     "token": token.register,
     "up": up.register,
+    "upgrade": upgrade.register,
 }
 
 app = typer.Typer(

@@ -18,6 +18,7 @@ CHECK_IDS = (
     "interface-coupling",
     "shared-databases",
     "contract-compatibility",
+    "merge-conflicts",
 )
 
 _TABLES = {

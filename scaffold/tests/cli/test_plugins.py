@@ -24,6 +24,7 @@ OWN = {
     "test",
     "token",
     "up",
+    "upgrade",
 }
 
 

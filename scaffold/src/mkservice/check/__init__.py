@@ -8,7 +8,9 @@ The static checks read source, migrations and configuration without running anyt
 4. interface coupling: no service imports another service's package;
 5. shared databases: no two services use the same database, SQLite file or role;
 6. contract compatibility: a service's committed AsyncAPI document changed only compatibly
-   since a git ref, and every consumer's copied contract matches its owner's.
+   since a git ref, and every consumer's copied contract matches its owner's;
+7. merge conflicts: no file of a service still holds git conflict markers (left by
+   ``mkservice upgrade`` or a merge).
 """
 
 from chassis.workspace import find_workspace_root

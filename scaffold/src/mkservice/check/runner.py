@@ -1,10 +1,11 @@
-"""Run the six static checks over a workspace."""
+"""Run the seven static checks over a workspace."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
 
+from mkservice.check.conflicts import check_merge_conflicts
 from mkservice.check.contracts import check_contract_compatibility
 from mkservice.check.databases import check_shared_databases
 from mkservice.check.dbsources import find_database_uses
@@ -21,9 +22,9 @@ from mkservice.check.tables import check_shared_tables, find_table_definitions
 def run_static_checks(
     repo: Path, services: Sequence[Service] | None = None, *, against: str | None = None
 ) -> Report:
-    """Checks 1-6 over ``repo``: shared tables, schema coupling, cross-service queries,
+    """Checks 1-7 over ``repo``: shared tables, schema coupling, cross-service queries,
     interface coupling, shared databases, contract compatibility (its documents compared with
-    the git ref ``against``; see :func:`mkservice.check.contracts.base_ref`).
+    the git ref ``against``; see :func:`mkservice.check.contracts.base_ref`), merge conflicts.
 
     ``services`` defaults to those found under ``repo/services``; raises ``FileNotFoundError``
     when there is no such folder.
@@ -45,5 +46,6 @@ def run_static_checks(
             check_interface_coupling(repo, services),
             check_shared_databases(repo, find_database_uses(repo, services)),
             check_contract_compatibility(repo, services, against),
+            check_merge_conflicts(repo, services),
         )
     )

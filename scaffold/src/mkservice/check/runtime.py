@@ -1,9 +1,9 @@
 """The slow, real checks of ``mkservice check --runtime``.
 
-6. Deployment coupling: each service, started ALONE against a fresh database, with no other
+8. Deployment coupling: each service, started ALONE against a fresh database, with no other
    service and NO broker running, migrates and becomes ready (a broker outage only makes it
    ``degraded``). A service that needs another one up first cannot be deployed on its own.
-7. Test coupling: each service's test suite passes when the service is installed ALONE into an
+9. Test coupling: each service's test suite passes when the service is installed ALONE into an
    environment of its own (``uv sync --package``); a shared venv hides a missing dependency, and
    a suite that needs another service's package or data fails here.
 """
@@ -33,7 +33,7 @@ READY_TIMEOUT_S = 60.0
 
 
 def run_runtime_checks(repo: Path, services: Sequence[Service]) -> list[CheckResult]:
-    """Run checks 7 and 8 over ``services``."""
+    """Run checks 8 and 9 over ``services``."""
     return [
         CheckResult(
             "deployment-coupling",

@@ -49,7 +49,8 @@ def check(
     ] = None,
 ) -> None:
     """Look for the signs of a distributed monolith: shared tables, schema coupling,
-    cross-service queries, imports of another service's code, shared databases or roles."""
+    cross-service queries, imports of another service's code, shared databases or roles,
+    breaking contract changes, unresolved merge conflicts."""
     # Imported here, not at the top: SQLAlchemy and sqlglot take about a second to load, and
     # every other mkservice command would pay for it at start-up.
     from mkservice.check import (
