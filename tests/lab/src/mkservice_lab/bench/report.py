@@ -35,6 +35,7 @@ ROWS: tuple[tuple[str, str | None, str], ...] = (
     ("Generator", None, "generator"),
     ("new_service_s", "mkservice new --no-install (median, warm)", "s"),
     ("new_service_cold_s", "mkservice new, first run (cold)", "s"),
+    ("upgrade_s", "mkservice upgrade of one service (median, warm)", "s"),
     ("Ratios", None, ""),  # measured when both of its figures are
     ("ratio_sagas_to_bare_insert", "sagas/s / bare insert req/s", ""),
     ("ratio_outbox_drain_to_js_publish", "outbox drain / concurrent publish", ""),

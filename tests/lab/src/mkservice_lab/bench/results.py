@@ -57,6 +57,7 @@ TARGETS = (
     Target("saga_p99_ms", 100),
     Target("outbox_lag_p99_ms", 20),
     Target("new_service_s", 1),
+    Target("upgrade_s", 2),  # issue 18: one upgrade in at most 2 s
 )
 
 

@@ -157,6 +157,7 @@ def run_bench(
 
 def _generator(run: Run) -> dict[str, Any]:
     from mkservice_lab.bench.newservice import time_new_service
+    from mkservice_lab.bench.upgrade_timing import time_upgrade
 
     timing = time_new_service(run.repo, run.plan.generator_runs)
     if timing.gap is not None:
@@ -165,8 +166,17 @@ def _generator(run: Run) -> dict[str, Any]:
     else:
         runs = ", ".join(f"{s:.2f} s" for s in timing.seconds)
         run.say(f"mkservice new: cold {timing.cold_s:.2f} s, then {runs}")
+    upgrade = time_upgrade(run.repo, run.plan.generator_runs)
+    if upgrade.gap is not None:
+        run.gaps["upgrade"] = upgrade.gap
+        run.console.print(f"[bold yellow]upgrade: gap:[/] {upgrade.gap}", highlight=False)
+    else:
+        runs = ", ".join(f"{s:.2f} s" for s in upgrade.seconds)
+        run.say(f"mkservice upgrade: cold {upgrade.cold_s:.2f} s, then {runs}")
     return {
         "new_service_s": None if timing.median_s is None else round(timing.median_s, 3),
         "new_service_runs_s": [round(s, 3) for s in timing.seconds],
         "new_service_cold_s": None if timing.cold_s is None else round(timing.cold_s, 3),
+        "upgrade_s": None if upgrade.median_s is None else round(upgrade.median_s, 3),
+        "upgrade_runs_s": [round(s, 3) for s in upgrade.seconds],
     }
