@@ -282,3 +282,17 @@ def test_a_failure_while_writing_puts_every_file_back(
 
     assert len(written) == 2
     assert snapshot(repo) == before
+
+
+def test_the_check_fails_a_template_change_on_a_branch_without_a_new_version(repo: Path) -> None:
+    _git(repo, "checkout", "-q", "-b", "a-template-change")
+    _edit(repo / CONFIG, TEMPLATE_LINE, TEMPLATE_LINE.replace("adds.", "adds, unversioned."))
+    _commit(repo, "a template change that forgets the version")
+
+    completed = mkservice(repo, "upgrade", "--check")
+
+    assert completed.returncode == 1
+    assert "but its version is still 1: raise template_version in" in completed.stdout
+    defaults = repo / "scaffold/template/cookiecutter.json"
+    _edit(defaults, '"template_version": "1"', '"template_version": "2"')
+    assert "version is still" not in mkservice(repo, "upgrade", "--check").stdout

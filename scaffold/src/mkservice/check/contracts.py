@@ -10,7 +10,6 @@ them: `mkservice contracts` writes it) is left out.
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -19,9 +18,9 @@ from mkservice.check.discovery import Service
 from mkservice.check.results import CheckResult, Finding, sorted_findings
 from mkservice.contracts.compatibility import cross_service_breaks, evolution_breaks
 from mkservice.contracts.documents import DOCUMENT, load_yaml
+from mkservice.git_history import base_ref, git
 
 CHECK_ID = "contract-compatibility"
-MAIN_BRANCHES = ("main", "origin/main", "master", "origin/master")
 
 
 def check_contract_compatibility(
@@ -42,19 +41,6 @@ def check_contract_compatibility(
     )
 
 
-def base_ref(repo: Path, against: str | None) -> str | None:
-    """The commit the documents are compared with: ``against``, the merge base with the main
-    branch, or ``HEAD``; ``None`` outside git or before the first commit."""
-    if against is not None:
-        return _git(repo, "rev-parse", "--verify", f"{against}^{{commit}}") or None
-    for branch in MAIN_BRANCHES:
-        if _git(repo, "rev-parse", "--verify", "--quiet", f"{branch}^{{commit}}"):
-            base = _git(repo, "merge-base", "HEAD", branch)
-            if base:
-                return base
-    return _git(repo, "rev-parse", "--verify", "--quiet", "HEAD^{commit}") or None
-
-
 class UnknownRef(ValueError):
     """``--against`` names nothing git knows."""
 
@@ -68,7 +54,7 @@ def _evolution(
             raise UnknownRef(f"git knows no commit {against!r}")
         return
     for name, (_service, relative, document) in documents.items():
-        old_text = _git(repo, "show", f"{ref}:./{relative}")
+        old_text = git(repo, "show", f"{ref}:./{relative}")
         if not old_text:
             continue  # the service, or its document, is new since then
         for found in evolution_breaks(name, load_yaml(old_text), document):
@@ -88,13 +74,3 @@ def _across(documents: dict[str, tuple[Service, str, Any]]) -> Iterator[Finding]
 
 def _relative(repo: Path, service: Service) -> str:
     return (service.root / DOCUMENT).resolve().relative_to(repo.resolve()).as_posix()
-
-
-def _git(repo: Path, *args: str) -> str:
-    try:
-        completed = subprocess.run(
-            ["git", "-C", str(repo), *args], capture_output=True, text=True, check=False
-        )
-    except OSError:
-        return ""  # no git: the comparison with history is left out
-    return completed.stdout.strip() if completed.returncode == 0 else ""

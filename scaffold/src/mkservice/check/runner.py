@@ -24,7 +24,7 @@ def run_static_checks(
 ) -> Report:
     """Checks 1-7 over ``repo``: shared tables, schema coupling, cross-service queries,
     interface coupling, shared databases, contract compatibility (its documents compared with
-    the git ref ``against``; see :func:`mkservice.check.contracts.base_ref`), merge conflicts.
+    the git ref ``against``; see :func:`mkservice.git_history.base_ref`), merge conflicts.
 
     ``services`` defaults to those found under ``repo/services``; raises ``FileNotFoundError``
     when there is no such folder.

@@ -51,6 +51,7 @@ def upgrade(
     they are resolved) and listed, and the command exits 1. The old template comes from git
     history. Atomic: a failed or interrupted run leaves the repo as it was."""
     from mkservice.generator.errors import GenerationFailed, Refused
+    from mkservice.generator.template_history import unreleased_change
     from mkservice.generator.upgrade import apply_upgrade, behind, plan_upgrade
 
     root = workspace_root()
@@ -60,8 +61,9 @@ def upgrade(
             late = behind(root)
         except Refused as refusal:
             _stop(str(refusal), 2, json_output)
-        _report_behind(late, json_output)
-        raise typer.Exit(1 if late else 0)
+        unreleased = unreleased_change(root)
+        _report_behind(late, unreleased, json_output)
+        raise typer.Exit(1 if late or unreleased else 0)
     if bool(chosen) == every:
         _stop("Name the services to upgrade, or give --all (not both).", 2, json_output)
     try:
@@ -90,14 +92,17 @@ def _stop(message: str, code: int, json_output: bool) -> NoReturn:
     raise typer.Exit(code)
 
 
-def _report_behind(late: list[Behind], json_output: bool) -> None:
+def _report_behind(late: list[Behind], unreleased: str | None, json_output: bool) -> None:
     if json_output:
         rows = [
             {"service": item.service.slug, "recorded": item.recorded, "current": item.current}
             for item in late
         ]
-        typer.echo(json.dumps({"ok": not late, "behind": rows}, indent=2))
+        summary = {"ok": not late and not unreleased, "behind": rows, "unreleased": unreleased}
+        typer.echo(json.dumps(summary, indent=2))
         return
+    if unreleased:
+        typer.echo(unreleased)
     if not late:
         typer.echo("Every service is at the template's version.")
         return

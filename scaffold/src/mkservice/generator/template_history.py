@@ -16,6 +16,7 @@ from pathlib import Path
 
 from mkservice.generator.errors import Refused
 from mkservice.generator.render import TEMPLATE_DIR
+from mkservice.git_history import base_ref, git
 
 _DEFAULTS = (TEMPLATE_DIR / "cookiecutter.json").as_posix()
 
@@ -77,3 +78,27 @@ def extract_template(root: Path, commit: str, into: Path) -> Path:
         else:  # pragma: no cover - Python < 3.11.4
             tar.extractall(into)
     return into
+
+
+def unreleased_change(root: Path) -> str | None:
+    """A sentence when the template changed since the base commit (the merge base with the
+    main branch) while its version stayed: services made from that version would never get
+    the change, since the upgrade takes the version's last commit as what they were made from."""
+    base = base_ref(root, None)
+    if base is None:
+        return None
+    version = _version_at(root, base)
+    current = json.loads((root / _DEFAULTS).read_text(encoding="utf-8")).get("template_version")
+    if version is None or str(current) != version:
+        return None
+    template = TEMPLATE_DIR.as_posix()
+    changed = git(root, "diff", "--name-only", base, "--", template) or git(
+        root, "ls-files", "--others", "--exclude-standard", "--", template
+    )
+    if not changed:
+        return None
+    return (
+        f"The template changed since {base[:12]} but its version is still {version}: raise "
+        f"template_version in {_DEFAULTS}, so that `mkservice upgrade` brings the change to "
+        f"the services made from version {version}."
+    )
