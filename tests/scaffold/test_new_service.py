@@ -48,6 +48,7 @@ from scaffold_support import (
     next_port,
 )
 
+from mkservice.generator.render import Template
 from mkservice.stack import discover_services
 from mkservice.stack.nats_auth import (
     OPERATOR_USER,
@@ -65,6 +66,8 @@ STREAM = "ZZ_PROBE_SHIPPING"
 # The first free port from 8001 (8004 beside the reference checkout), and the next init script.
 PORT = next_port(ROOT)
 INIT_SCRIPT = next_init_script(ROOT, SLUG)
+# The version the workspace's template declares: the one a new service records.
+TEMPLATE_VERSION = Template.of(ROOT).version
 
 
 @pytest.fixture(scope="module")
@@ -111,7 +114,7 @@ def test_creates_the_service_from_the_template(generated: tuple[Path, dict[str, 
     assert f"src/{PACKAGE}/main.py" in created
     assert not list((repo / "services").glob(".mkservice-tmp-*")), "temporary folder left"
     provenance = json.loads((service / ".mkservice.json").read_text())
-    assert provenance["template_version"] == "1"
+    assert provenance["template_version"] == TEMPLATE_VERSION
     # Only the inputs nothing else gives: not the secret, not the derived names (package, class
     # prefix), not the port (the record's).
     assert provenance["cookiecutter"] == {"service_slug": SLUG}
@@ -124,7 +127,7 @@ def test_creates_the_service_from_the_template(generated: tuple[Path, dict[str, 
         "service": SLUG,
         "package": PACKAGE,
         "port": PORT,
-        "template_version": "1",
+        "template_version": TEMPLATE_VERSION,
     }
 
 
@@ -268,7 +271,7 @@ def test_list_shows_it(generated: tuple[Path, dict[str, Any]]) -> None:
         "stream": STREAM,
         "subjects": f"{SLUG}.>",
         "migration_head": "0001",
-        "template_version": "1",
+        "template_version": TEMPLATE_VERSION,
         "problem": None,
     }
     assert listed["warnings"] == []

@@ -1,10 +1,11 @@
-"""``mkservice upgrade`` in real git repositories: a service made by ``mkservice new`` at
-template v1, the template moved to v2 in a later commit, the service changed by its team; the
-upgrade merges the template's change into the service and keeps the team's.
+"""``mkservice upgrade`` in real git repositories: a service made by ``mkservice new`` at the
+workspace's template version (OLD), the template moved one version on (NEW) in a later commit,
+the service changed by its team; the upgrade merges the template's change into the service and
+keeps the team's.
 
-Each test clones one origin (a copy of the workspace with its history: v1, then the service)
-and makes its own v2, so the template changes are planted here, under a service name no team
-would pick.
+Each test clones one origin (a copy of the workspace with its history: the template at OLD,
+then the service) and makes its own NEW, so the template changes are planted here, under a
+service name no team would pick.
 """
 
 from __future__ import annotations
@@ -18,11 +19,14 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from scaffold_support import copy_repo, mkservice, snapshot
+from scaffold_support import ROOT, copy_repo, mkservice, snapshot
 
 from mkservice.generator import upgrade as upgrade_module
+from mkservice.generator.render import Template
 from mkservice.generator.upgrade import apply_upgrade, plan_upgrade
 
+OLD = Template.of(ROOT).version
+NEW = str(int(OLD) + 1)
 SLUG = "zz-probe-upgraded"
 PACKAGE = "zz_probe_upgraded"
 TEMPLATE = Path("scaffold/template/{{cookiecutter.service_slug}}")
@@ -33,7 +37,7 @@ TEMPLATE_LINE = '    """Everything ServiceSettings reads, plus what this service
 LOAD_LINE = (
     '    """Settings from the environment; a bad value raises ConfigError naming the variable."""'
 )
-NEW_TEST = '''"""Added by template v2: the settings name the service."""
+NEW_TEST = '''"""Added by the template's next version: the settings name the service."""
 
 from {{ cookiecutter.package }}.config import {{ cookiecutter.class_prefix }}Settings
 
@@ -58,13 +62,13 @@ def _commit(repo: Path, message: str) -> None:
 
 @pytest.fixture(scope="module")
 def origin(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The workspace at template v1 in git, then a service made from it, committed."""
+    """The workspace at template OLD in git, then a service made from it, committed."""
     repo = copy_repo(tmp_path_factory.mktemp("origin") / "repo")
     _git(repo, "init", "-q", "-b", "main")
     _git(repo, "config", "user.email", "upgrade-test@example.invalid")
     _git(repo, "config", "user.name", "upgrade test")
     _git(repo, "config", "commit.gpgsign", "false")
-    _commit(repo, "the workspace at template v1")
+    _commit(repo, f"the workspace at template v{OLD}")
     made = mkservice(repo, "new", SLUG, "--no-install")
     assert made.returncode == 0, made.stderr
     _commit(repo, f"mkservice new {SLUG}")
@@ -87,11 +91,11 @@ def _edit(path: Path, old: str, new: str) -> None:
 
 
 def _template_v2(repo: Path, change: Callable[[Path], None]) -> None:
-    """Commit a template change with its version moved to 2."""
+    """Commit a template change with its version moved to NEW."""
     change(repo)
     defaults = repo / "scaffold/template/cookiecutter.json"
-    _edit(defaults, '"template_version": "1"', '"template_version": "2"')
-    _commit(repo, "template v2")
+    _edit(defaults, f'"template_version": "{OLD}"', f'"template_version": "{NEW}"')
+    _commit(repo, f"template v{NEW}")
 
 
 def _recorded(repo: Path) -> str:
@@ -100,7 +104,7 @@ def _recorded(repo: Path) -> str:
 
 
 def _every_kind_of_change(repo: Path) -> None:
-    """v2: one line of config.py changed, a test added, a test renamed, the Dockerfile
+    """NEW: one line of config.py changed, a test added, a test renamed, the Dockerfile
     changed."""
     _edit(repo / CONFIG, TEMPLATE_LINE, TEMPLATE_LINE.replace("adds.", "adds (template v2)."))
     (repo / TEMPLATE / "tests/unit/test_upgraded.py").write_text(NEW_TEST, encoding="utf-8")
@@ -110,7 +114,7 @@ def _every_kind_of_change(repo: Path) -> None:
 
 
 def _team_changes(repo: Path) -> None:
-    """The team's own: another hunk of config.py, the test that v2 renames, the Dockerfile
+    """The team's own: another hunk of config.py, the test that NEW renames, the Dockerfile
     deleted."""
     _edit(repo / SERVICE_CONFIG, LOAD_LINE, LOAD_LINE + "\n    # the team's own line")
     item_test = repo / SERVICE / "tests/unit/test_item.py"
@@ -139,9 +143,9 @@ def test_an_upgrade_merges_the_template_change_and_keeps_the_teams(repo: Path) -
     assert "renamed  tests/unit/test_item_rules.py (from tests/unit/test_item.py)" in (
         completed.stdout
     )
-    assert _recorded(repo) == "2"
-    assert 'template_version = "2"' in (repo / SERVICE / "pyproject.toml").read_text()
-    # The workspace's other services are still behind this test's v2; this one no longer is.
+    assert _recorded(repo) == NEW
+    assert f'template_version = "{NEW}"' in (repo / SERVICE / "pyproject.toml").read_text()
+    # The workspace's other services are still behind this test's NEW; this one no longer is.
     assert f"{SLUG}:" not in mkservice(repo, "upgrade", "--check").stdout
 
 
@@ -163,7 +167,7 @@ def test_after_a_clean_upgrade_the_services_own_tests_pass(repo: Path) -> None:
     )  # fmt: skip
 
     assert completed.returncode == 0, completed.stdout[-4000:] + completed.stderr[-2000:]
-    # The test v2 added ran among them, and the one it renamed, under its new name.
+    # The test NEW added ran among them, and the one it renamed, under its new name.
     assert "test_upgraded.py::test_the_settings_name_the_service PASSED" in completed.stdout
     assert "test_item_rules.py::" in completed.stdout
 
@@ -182,7 +186,7 @@ def test_a_conflicting_change_is_marked_listed_and_fails_check(repo: Path) -> No
     assert f"Conflicts left marked in services/{SLUG}: src/{PACKAGE}/config.py" in (
         completed.stdout
     )
-    assert _recorded(repo) == "2"  # the rest is upgraded; the markers keep check failing
+    assert _recorded(repo) == NEW  # the rest is upgraded; the markers keep check failing
     checked = mkservice(repo, "check", "--json")
     assert checked.returncode == 1, checked.stdout + checked.stderr
     failed = {c["id"]: c for c in json.loads(checked.stdout)["checks"] if not c["passed"]}
@@ -198,7 +202,7 @@ def test_dry_run_prints_the_diff_and_writes_nothing(repo: Path) -> None:
     completed = mkservice(repo, "upgrade", SLUG, "--dry-run")
 
     assert completed.returncode == 0, completed.stderr
-    assert f"Would upgrade {SLUG} from template v1 to v2:" in completed.stdout
+    assert f"Would upgrade {SLUG} from template v{OLD} to v{NEW}:" in completed.stdout
     assert f"+++ b/services/{SLUG}/src/{PACKAGE}/config.py" in completed.stdout
     added_line = "+" + TEMPLATE_LINE.replace("adds.", "adds (template v2).")
     assert added_line in completed.stdout.splitlines()
@@ -212,7 +216,7 @@ def test_the_check_lists_services_behind_the_template(repo: Path) -> None:
     completed = mkservice(repo, "upgrade", "--check")
 
     assert completed.returncode == 1
-    assert f"{SLUG}: template v1, the template is v2" in completed.stdout
+    assert f"{SLUG}: template v{OLD}, the template is v{NEW}" in completed.stdout
     assert mkservice(repo, "upgrade", "--all").returncode in (0, 1)  # 1: conflicts elsewhere
     assert f"{SLUG}:" not in mkservice(repo, "upgrade", "--check").stdout
 
@@ -234,7 +238,7 @@ def test_a_service_with_uncommitted_changes_is_refused(repo: Path) -> None:
 
 def test_without_the_history_of_that_version_it_is_refused(repo: Path, tmp_path: Path) -> None:
     _template_v2(repo, _every_kind_of_change)
-    # The same files in a fresh repository: its one commit already declares v2.
+    # The same files in a fresh repository: its one commit already declares NEW.
     fresh = tmp_path / "fresh"
     shutil.copytree(repo, fresh, ignore=shutil.ignore_patterns(".git"))
     _git(fresh, "init", "-q", "-b", "main")
@@ -246,7 +250,7 @@ def test_without_the_history_of_that_version_it_is_refused(repo: Path, tmp_path:
     completed = mkservice(fresh, "upgrade", "--all")
 
     assert completed.returncode == 2
-    assert completed.stderr.startswith("No commit of this repository has template version 1")
+    assert completed.stderr.startswith(f"No commit of this repository has template version {OLD}")
     assert completed.stderr.count("\n") == 1
     assert snapshot(fresh / "services") == before
 
@@ -292,7 +296,7 @@ def test_the_check_fails_a_template_change_on_a_branch_without_a_new_version(rep
     completed = mkservice(repo, "upgrade", "--check")
 
     assert completed.returncode == 1
-    assert "but its version is still 1: raise template_version in" in completed.stdout
+    assert f"but its version is still {OLD}: raise template_version in" in completed.stdout
     defaults = repo / "scaffold/template/cookiecutter.json"
-    _edit(defaults, '"template_version": "1"', '"template_version": "2"')
+    _edit(defaults, f'"template_version": "{OLD}"', f'"template_version": "{NEW}"')
     assert "version is still" not in mkservice(repo, "upgrade", "--check").stdout
