@@ -7,10 +7,11 @@ service does not exist or its contracts module does not load (nothing written).
 
 from __future__ import annotations
 
-from typing import Annotated, NoReturn
+from typing import Annotated
 
 import typer
 
+from mkservice.commands.stopping import stop
 from mkservice.workspace import workspace_root
 
 
@@ -41,12 +42,12 @@ def contracts(
     wanted = names or sorted(registry)
     unknown = [name for name in wanted if name not in registry]
     if unknown:
-        _stop(f"there is no service {unknown[0]!r} under services/ (`mkservice list` shows them).")
+        stop(f"there is no service {unknown[0]!r} under services/ (`mkservice list` shows them).")
     chosen = [(registry[n].name, registry[n].path, registry[n].package) for n in wanted]
     try:
         stale = stale_documents(chosen)
     except ContractsUnreadable as error:
-        _stop(f"no document was written: {error}.")
+        stop(f"no document was written: {error}.")
     if not stale:
         typer.echo("Every AsyncAPI document is current.")
         return
@@ -58,8 +59,3 @@ def contracts(
         path.parent.mkdir(exist_ok=True)
         write_atomically(path, text)
     typer.echo(f"Wrote {listed}.")
-
-
-def _stop(sentence: str) -> NoReturn:
-    typer.echo(sentence, err=True)
-    raise typer.Exit(2)

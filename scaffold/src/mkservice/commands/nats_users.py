@@ -4,10 +4,11 @@ rendered again from what every service declares in the ``nats`` section of its
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from mkservice.commands.stopping import stop
 from mkservice.workspace import workspace_root
 
 if TYPE_CHECKING:
@@ -68,11 +69,6 @@ def _render(root: Path, shape: ComposeShape) -> tuple[str | None, str]:
     except FileNotFoundError:
         if shape.file != COMPOSE_FILE:
             return None, ""
-        _stop(f"There is no {COMPOSE_FILE} in {root}.")
+        stop(f"There is no {COMPOSE_FILE} in {root}.")
     except GenerationFailed as failure:
-        _stop(f"{shape.file} was left as it was: {failure}")
-
-
-def _stop(sentence: str) -> NoReturn:
-    typer.echo(sentence, err=True)
-    raise typer.Exit(2)
+        stop(f"{shape.file} was left as it was: {failure}")

@@ -7,11 +7,11 @@ port; nothing written).
 from __future__ import annotations
 
 import json
-import sys
-from typing import TYPE_CHECKING, Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from mkservice.commands.stopping import stop
 from mkservice.workspace import workspace_root
 
 if TYPE_CHECKING:
@@ -53,9 +53,9 @@ def new(
     try:
         plan = plan_service(root, name, port)
     except Refused as refusal:
-        _stop(str(refusal), 2, json_output)
+        stop(str(refusal), 2, json_output)
     except GenerationFailed as failure:
-        _stop(f"Nothing was created: {failure}", 1, json_output)
+        stop(f"Nothing was created: {failure}", 1, json_output)
 
     if dry_run:
         _report(plan, None, json_output)
@@ -69,9 +69,9 @@ def new(
             step=None if console is None else lambda text: console.print(f"[dim]... {text}[/]"),
         )
     except GenerationFailed as failure:
-        _stop(f"Nothing was created: {failure}", 1, json_output)
+        stop(f"Nothing was created: {failure}", 1, json_output)
     except KeyboardInterrupt:
-        _stop("Interrupted: nothing was created, every change was undone.", 130, json_output)
+        stop("Interrupted: nothing was created, every change was undone.", 130, json_output)
     _report(plan, outcome, json_output)
     if outcome.installed is False:
         raise typer.Exit(1)
@@ -81,14 +81,6 @@ def _console() -> Console:
     from rich.console import Console
 
     return Console(highlight=False)
-
-
-def _stop(message: str, code: int, json_output: bool) -> NoReturn:
-    # One plain sentence, never wrapped or decorated: scripts and people both read it.
-    if json_output:
-        typer.echo(json.dumps({"ok": False, "error": message}))
-    sys.stderr.write(message + "\n")
-    raise typer.Exit(code)
 
 
 def _summary(plan: Plan, outcome: Outcome | None) -> dict[str, Any]:

@@ -8,11 +8,11 @@ or a service that stays still talks to one that would go; nothing written), 130 
 from __future__ import annotations
 
 import json
-import sys
-from typing import TYPE_CHECKING, Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from mkservice.commands.stopping import stop
 from mkservice.workspace import workspace_root
 
 if TYPE_CHECKING:
@@ -47,29 +47,21 @@ def remove(
     try:
         plan = plan_removal(root, names)
     except Refused as refusal:
-        _stop(str(refusal), 2, json_output)
+        stop(str(refusal), 2, json_output)
     except GenerationFailed as failure:
-        _stop(f"Nothing was removed: {failure}", 1, json_output)
+        stop(f"Nothing was removed: {failure}", 1, json_output)
     if dry_run:
         _report(plan, None, json_output)
         return
     try:
         outcome = remove_services(plan, sync=not no_sync, quiet=json_output)
     except GenerationFailed as failure:
-        _stop(f"Nothing was removed: {failure}", 1, json_output)
+        stop(f"Nothing was removed: {failure}", 1, json_output)
     except KeyboardInterrupt:
-        _stop("Interrupted: nothing was removed, every change was undone.", 130, json_output)
+        stop("Interrupted: nothing was removed, every change was undone.", 130, json_output)
     _report(plan, outcome, json_output)
     if outcome.synced is False:
         raise typer.Exit(1)
-
-
-def _stop(message: str, code: int, json_output: bool) -> NoReturn:
-    # One plain sentence, never wrapped or decorated: scripts and people both read it.
-    if json_output:
-        typer.echo(json.dumps({"ok": False, "error": message}))
-    sys.stderr.write(message + "\n")
-    raise typer.Exit(code)
 
 
 def _summary(plan: RemovalPlan, outcome: RemovalOutcome | None) -> dict[str, Any]:

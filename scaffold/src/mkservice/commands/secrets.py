@@ -9,10 +9,11 @@ cannot be read (nothing written).
 
 from __future__ import annotations
 
-from typing import Annotated, NoReturn
+from typing import Annotated
 
 import typer
 
+from mkservice.commands.stopping import stop
 from mkservice.workspace import workspace_root
 
 
@@ -36,9 +37,9 @@ def secrets(
     try:
         extension = extend(root, required_variables(root), write=not check)
     except (EnvFileError, UnicodeDecodeError) as error:
-        _stop(f"{root / '.env'} was left as it was: {error}.")
+        stop(f"{root / '.env'} was left as it was: {error}.")
     except OSError as error:
-        _stop(f"{root / '.env'} could not be written ({error.strerror or error}).")
+        stop(f"{root / '.env'} could not be written ({error.strerror or error}).")
     name = extension.path.name
     if not extension.added:
         typer.echo(f"{name}: every password is set; nothing changed.")
@@ -49,8 +50,3 @@ def secrets(
         raise typer.Exit(1)
     verb = "created with" if extension.created else "added"
     typer.echo(f"{name}: {verb} {listed}.")
-
-
-def _stop(sentence: str) -> NoReturn:
-    typer.echo(sentence, err=True)
-    raise typer.Exit(2)

@@ -8,11 +8,11 @@ service or message type, already subscribed, code of a shape it cannot edit; not
 from __future__ import annotations
 
 import json
-import sys
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from mkservice.commands.stopping import stop
 from mkservice.workspace import workspace_root
 
 if TYPE_CHECKING:
@@ -47,25 +47,17 @@ def subscribe(
     try:
         plan = plan_subscription(root, consumer, message_type)
     except Refused as refusal:
-        _stop(str(refusal), 2, json_output)
+        stop(str(refusal), 2, json_output)
     except GenerationFailed as failure:
-        _stop(f"Nothing was written: {failure}", 1, json_output)
+        stop(f"Nothing was written: {failure}", 1, json_output)
     if not dry_run:
         try:
             apply_subscription(plan)
         except OSError as error:
-            _stop(f"Nothing was written: {error}", 1, json_output)
+            stop(f"Nothing was written: {error}", 1, json_output)
         except KeyboardInterrupt:
-            _stop("Interrupted: nothing was written, every change was undone.", 130, json_output)
+            stop("Interrupted: nothing was written, every change was undone.", 130, json_output)
     _report(plan, dry_run, json_output)
-
-
-def _stop(message: str, code: int, json_output: bool) -> NoReturn:
-    # One plain sentence, never wrapped or decorated: scripts and people both read it.
-    if json_output:
-        typer.echo(json.dumps({"ok": False, "error": message}))
-    sys.stderr.write(message + "\n")
-    raise typer.Exit(code)
 
 
 def _report(plan: SubscriptionPlan, dry_run: bool, json_output: bool) -> None:

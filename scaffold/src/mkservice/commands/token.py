@@ -11,10 +11,11 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated
 
 import typer
 
+from mkservice.commands.stopping import stop
 from mkservice.workspace import workspace_root
 
 # RFC 6749's scope-token: printable ASCII but space, '"' and '\'.
@@ -52,23 +53,18 @@ def token(
 
     scopes = scope or []
     if not customer.strip() or len(customer) > 200 or any(ch.isspace() for ch in customer):
-        _stop("--customer takes an id of 1 to 200 characters without spaces, e.g. c-1.")
+        stop("--customer takes an id of 1 to 200 characters without spaces, e.g. c-1.")
     bad = [given for given in scopes if not _SCOPE.match(given)]
     if bad:
-        _stop(f"{bad[0]!r} is not a scope: a scope is one word of printable characters.")
+        stop(f"{bad[0]!r} is not a scope: a scope is one word of printable characters.")
     if not 1 <= expires_in <= MAX_LIFETIME_S:
-        _stop(f"--expires-in takes 1 to {MAX_LIFETIME_S} seconds, not {expires_in}.")
+        stop(f"--expires-in takes 1 to {MAX_LIFETIME_S} seconds, not {expires_in}.")
     if not audience.strip():
-        _stop("--audience cannot be blank.")
+        stop("--audience cannot be blank.")
     root = workspace_root()
     data_dir = Path(os.environ.get(DATA_DIR_ENV) or root / ".data")
     try:
         issuer = workspace_issuer(data_dir)
     except (OSError, ValueError) as error:
-        _stop(f"The development key in {data_dir} cannot be used: {error}.")
+        stop(f"The development key in {data_dir} cannot be used: {error}.")
     typer.echo(issuer.token(customer, scopes, audience=audience, expires_in_s=expires_in))
-
-
-def _stop(sentence: str) -> NoReturn:
-    typer.echo(sentence, err=True)
-    raise typer.Exit(2)

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import difflib
 import json
-import sys
-from typing import TYPE_CHECKING, Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from mkservice.commands.stopping import stop
 from mkservice.workspace import workspace_root
 
 if TYPE_CHECKING:
@@ -60,36 +60,28 @@ def upgrade(
         try:
             late = behind(root)
         except Refused as refusal:
-            _stop(str(refusal), 2, json_output)
+            stop(str(refusal), 2, json_output)
         unreleased = unreleased_change(root)
         _report_behind(late, unreleased, json_output)
         raise typer.Exit(1 if late or unreleased else 0)
     if bool(chosen) == every:
-        _stop("Name the services to upgrade, or give --all (not both).", 2, json_output)
+        stop("Name the services to upgrade, or give --all (not both).", 2, json_output)
     try:
         plan = plan_upgrade(root, chosen, every=every)
     except Refused as refusal:
-        _stop(str(refusal), 2, json_output)
+        stop(str(refusal), 2, json_output)
     except (GenerationFailed, OSError) as failure:
-        _stop(f"Nothing was written: {failure}", 1, json_output)
+        stop(f"Nothing was written: {failure}", 1, json_output)
     if not dry_run:
         try:
             apply_upgrade(plan)
         except (GenerationFailed, OSError) as failure:
-            _stop(f"Nothing was written: {failure}", 1, json_output)
+            stop(f"Nothing was written: {failure}", 1, json_output)
         except KeyboardInterrupt:
-            _stop("Interrupted: nothing was written, every change was undone.", 130, json_output)
+            stop("Interrupted: nothing was written, every change was undone.", 130, json_output)
     _report(plan, dry_run, json_output)
     if any(upgrade.conflicted for upgrade in plan.upgrades):
         raise typer.Exit(1)
-
-
-def _stop(message: str, code: int, json_output: bool) -> NoReturn:
-    # One plain sentence, never wrapped or decorated: scripts and people both read it.
-    if json_output:
-        typer.echo(json.dumps({"ok": False, "error": message}))
-    sys.stderr.write(message + "\n")
-    raise typer.Exit(code)
 
 
 def _report_behind(late: list[Behind], unreleased: str | None, json_output: bool) -> None:
