@@ -78,6 +78,15 @@ def bench(
             "and compare it with one server, in the same run.",
         ),
     ] = 1,
+    against: Annotated[
+        str | None,
+        typer.Option(
+            "--against",
+            metavar="REF",
+            help="Also run the same parts for the commit REF (a git worktree with its own "
+            "venv), interleaved, and print both with their ratio.",
+        ),
+    ] = None,
 ) -> None:
     """Measure the floors (bare insert, JetStream), the checkout (sustained sagas/s, saga
     latency at half load, outbox and consumer lag) and the generator, in one run.
@@ -88,6 +97,9 @@ def bench(
     With --replicas N or --nats-cluster NODES the checkout also runs on that shape, and the
     table compares it with one replica on one server. Exits 2 (nothing run) for --replicas on
     SQLite.
+
+    With --against REF each part runs here and at REF, one after the other, and the table
+    gives both and this / base; written to .bench/against.json. Exits 2 when git knows no REF.
     """
     # Imported here so that `mkservice --help` does not load rich, httpx and the chassis.
     from chassis.testing import selected_db_mode
@@ -99,6 +111,11 @@ def bench(
     console = Console()
     rates = rate or []
     shape = Shape(replicas, nats_cluster)
+    if against is not None and (profile or steady):
+        raise typer.BadParameter(
+            "--against compares the default parts, not --profile or --steady",
+            param_hint="--against",
+        )
     if profile and steady:
         raise typer.BadParameter("choose one of --profile and --steady", param_hint="--steady")
     if shape.scaled_out and (profile or steady):
@@ -131,7 +148,20 @@ def bench(
     unknown = sorted(set(only or ()) - set(PARTS))
     if unknown:
         raise typer.BadParameter(f"unknown part {', '.join(unknown)}", param_hint="--only")
+    parts = tuple(part for part in PARTS if not only or part in only)
+    if against is not None:
+        if shape.scaled_out:
+            raise typer.BadParameter(
+                "--against compares the default parts; run --replicas without it",
+                param_hint="--against",
+            )
+        from mkservice_lab.bench.against import AgainstRefused, run_against
+
+        try:
+            raise typer.Exit(run_against(repo, console, ref=against, parts=parts, quick=quick))
+        except AgainstRefused as unusable:
+            typer.echo(str(unusable), err=True)
+            raise typer.Exit(2) from None
     from mkservice_lab.bench.runner import run_bench
 
-    parts = tuple(part for part in PARTS if not only or part in only)
     raise typer.Exit(run_bench(repo, console, quick=quick, parts=parts, shape=shape))
