@@ -166,6 +166,13 @@ def _generator(run: Run) -> dict[str, Any]:
     else:
         runs = ", ".join(f"{s:.2f} s" for s in timing.seconds)
         run.say(f"mkservice new: cold {timing.cold_s:.2f} s, then {runs}")
+    bare = time_new_service(run.repo, run.plan.generator_runs, install=False)
+    if bare.gap is not None:
+        run.gaps["generator --no-install"] = bare.gap
+        run.console.print(f"[bold yellow]--no-install: gap:[/] {bare.gap}", highlight=False)
+    else:
+        runs = ", ".join(f"{s:.2f} s" for s in bare.seconds)
+        run.say(f"mkservice new --no-install: cold {bare.cold_s:.2f} s, then {runs}")
     upgrade = time_upgrade(run.repo, run.plan.generator_runs)
     if upgrade.gap is not None:
         run.gaps["upgrade"] = upgrade.gap
@@ -177,6 +184,8 @@ def _generator(run: Run) -> dict[str, Any]:
         "new_service_s": None if timing.median_s is None else round(timing.median_s, 3),
         "new_service_runs_s": [round(s, 3) for s in timing.seconds],
         "new_service_cold_s": None if timing.cold_s is None else round(timing.cold_s, 3),
+        "new_service_no_install_s": None if bare.median_s is None else round(bare.median_s, 3),
+        "new_service_no_install_runs_s": [round(s, 3) for s in bare.seconds],
         "upgrade_s": None if upgrade.median_s is None else round(upgrade.median_s, 3),
         "upgrade_runs_s": [round(s, 3) for s in upgrade.seconds],
     }
