@@ -4,13 +4,17 @@ chassis really sends validating against the document's schema."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
+import sys
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import jsonschema_rs
+import pytest
 from chassis import Contract, Envelope
-from chassis.asyncapi import asyncapi_document, direction, message_id
+from chassis.asyncapi import asyncapi_document, contracts_in, direction, message_id
 from pydantic import BaseModel
 
 
@@ -157,3 +161,32 @@ def test_an_envelope_of_another_type_version_or_shape_does_not() -> None:
     assert not validator.is_valid(
         {**good, "data": {**good["data"], "lines": [{"sku": "sku-1", "quantity": "two"}]}}
     )
+
+
+def test_a_service_run_from_its_source_folder_has_its_projects_version(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Not installed (as `mkservice new --no-install` leaves a service): the version is its
+    # pyproject.toml's, as it will be its distribution's once installed.
+    project = tmp_path / "zz-source-only"
+    source = project / "src" / "zz_source_only" / "contracts.py"
+    source.parent.mkdir(parents=True)
+    (project / "pyproject.toml").write_text(
+        '[project]\nname = "zz-source-only"\nversion = "3.4.5"\n'
+    )
+    source.write_text(
+        "from pydantic import BaseModel\n\n"
+        "from chassis import Contract\n\n\n"
+        "class ThingDoneV1(BaseModel):\n    thing_id: str\n\n\n"
+        'THING_DONE = Contract("zz-source-only.evt.thing-done", "zz-source-only.thing-done", '
+        "ThingDoneV1)\n"
+    )
+    spec = importlib.util.spec_from_file_location("zz_source_only_contracts", source)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, spec.name, module)
+    spec.loader.exec_module(module)
+
+    document = asyncapi_document("zz-source-only", contracts_in(module))
+
+    assert document["info"]["version"] == "3.4.5"

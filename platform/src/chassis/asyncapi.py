@@ -16,8 +16,10 @@ compatibility check (``mkservice check``) compares between an owner and its cons
 from __future__ import annotations
 
 import importlib.metadata
+import sys
+import tomllib
 from collections.abc import Iterable
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 from types import ModuleType
 from typing import Any, Literal
 
@@ -85,7 +87,7 @@ def asyncapi_document(service: str, contracts: Iterable[Contract[Any]]) -> dict[
         "asyncapi": ASYNCAPI_VERSION,
         "info": {
             "title": service,
-            "version": _version_of(service),
+            "version": _version_of(service, ordered),
             "description": (
                 f"The messages {service} sends and receives over NATS JetStream. Generated from "
                 "its contracts module by `mkservice contracts`: do not edit."
@@ -212,8 +214,31 @@ def _identifier(name: str) -> str:
     return "".join(ch if ch.isalnum() or ch in "_-" else "-" for ch in name)
 
 
-def _version_of(service: str) -> str:
+def _version_of(service: str, contracts: list[Contract[Any]]) -> str:
+    """The service's own version: its installed distribution's, or else the ``pyproject.toml``
+    above its contracts module (a service run from its source folder, not installed, as
+    ``mkservice new --no-install`` leaves it). Both give the same answer, so the document a
+    service serves does not depend on whether it was installed when it was written."""
     try:
         return importlib.metadata.version(service)
     except importlib.metadata.PackageNotFoundError:
-        return "0.0.0"
+        pass
+    for contract in contracts:
+        module = sys.modules.get(contract.model.__module__)
+        source = getattr(module, "__file__", None)
+        found = _project_version(Path(source)) if source else None
+        if found is not None:
+            return found
+    return "0.0.0"
+
+
+def _project_version(source: Path) -> str | None:
+    for folder in source.parents:
+        project = folder / "pyproject.toml"
+        if project.is_file():
+            try:
+                version = tomllib.loads(project.read_text(encoding="utf-8"))["project"]["version"]
+            except (OSError, ValueError, KeyError, TypeError):
+                return None
+            return str(version)
+    return None
