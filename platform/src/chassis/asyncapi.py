@@ -61,9 +61,12 @@ def message_id(contract: Contract[Any]) -> str:
     return f"{_identifier(contract.type)}-v{contract.version}"
 
 
-def asyncapi_document(service: str, contracts: Iterable[Contract[Any]]) -> dict[str, Any]:
+def asyncapi_document(
+    service: str, contracts: Iterable[Contract[Any]], *, version: str | None = None
+) -> dict[str, Any]:
     """The AsyncAPI 3.0 document of ``service`` holding ``contracts`` (a plain JSON-ready dict,
-    the same whether served at ``/asyncapi.json`` or written to ``contracts/asyncapi.yaml``)."""
+    the same whether served at ``/asyncapi.json`` or written to ``contracts/asyncapi.yaml``).
+    ``version`` is the service's (by default, found as :func:`_version_of` says)."""
     ordered = sorted(contracts, key=lambda c: (c.subject, c.type, c.version))
     payloads = _payload_schemas(service, ordered)
     channels: dict[str, Any] = {}
@@ -87,7 +90,7 @@ def asyncapi_document(service: str, contracts: Iterable[Contract[Any]]) -> dict[
         "asyncapi": ASYNCAPI_VERSION,
         "info": {
             "title": service,
-            "version": _version_of(service, ordered),
+            "version": version or _version_of(service, ordered),
             "description": (
                 f"The messages {service} sends and receives over NATS JetStream. Generated from "
                 "its contracts module by `mkservice contracts`: do not edit."

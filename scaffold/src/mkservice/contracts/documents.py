@@ -14,6 +14,7 @@ import importlib.util
 import io
 import itertools
 import sys
+import tomllib
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -38,7 +39,18 @@ def build_document(service_name: str, service_folder: Path, package: str) -> dic
     from chassis.asyncapi import asyncapi_document, contracts_in
 
     module = _load(contracts_module_path(service_folder, package))
-    return asyncapi_document(service_name, contracts_in(module))
+    version = _project_version(service_folder / "pyproject.toml")
+    return asyncapi_document(service_name, contracts_in(module), version=version)
+
+
+def _project_version(path: Path) -> str | None:
+    # The version the service will have once installed (what it serves then), whether or not
+    # it is installed now.
+    try:
+        version = tomllib.loads(path.read_text(encoding="utf-8"))["project"]["version"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return str(version)
 
 
 def render_yaml(document: dict[str, Any]) -> str:
