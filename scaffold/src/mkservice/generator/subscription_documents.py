@@ -4,6 +4,7 @@ is built from a copy of that module in a scratch folder, before anything is writ
 
 from __future__ import annotations
 
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -27,6 +28,9 @@ def document_after(
         module = documents.contracts_module_path(Path(scratch), package)
         module.parent.mkdir(parents=True)
         module.write_text(contracts_text, encoding="utf-8")
+        project = folder / "pyproject.toml"  # the document names the service's version
+        if project.is_file():
+            shutil.copyfile(project, Path(scratch) / project.name)
         try:
             document = documents.build_document(name, Path(scratch), package)
         except documents.ContractsUnreadable as error:
