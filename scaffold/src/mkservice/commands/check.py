@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
-from rich.console import Console
 
 if TYPE_CHECKING:
     from mkservice.check import CheckResult, Service
@@ -77,6 +76,8 @@ def check(
     if json_output:
         typer.echo(report_json(report))
     else:
+        from rich.console import Console
+
         render_report(report, Console())
     raise typer.Exit(0 if report.ok else 1)
 
@@ -101,5 +102,7 @@ def _runtime_checks(repo: Path, services: Sequence[Service]) -> list[CheckResult
 
 
 def _usage_error(message: str) -> NoReturn:
+    from rich.console import Console
+
     Console(stderr=True).print(f"[bold red]mkservice check:[/] {message}", highlight=False)
     raise typer.Exit(USAGE_ERROR)
