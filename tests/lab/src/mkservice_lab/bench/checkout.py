@@ -22,7 +22,7 @@ from mkservice_lab.bench import dbstats, ramp
 from mkservice_lab.bench.cpu import ms_per
 from mkservice_lab.bench.lags import Lags, measure_lags
 from mkservice_lab.bench.loadgen import LoadSpec, run_load
-from mkservice_lab.bench.rig import Rig, order_bodies
+from mkservice_lab.bench.rig import BROKER, Rig, order_bodies
 from mkservice_lab.bench.stats import geometric_rates
 
 Say = Callable[[str], None]
@@ -53,6 +53,8 @@ class CheckoutResult:
     lags: Lags | None = None
     # CPU each service used per saga at half load (all threads; the relay and consumers too).
     cpu_ms_per_saga: dict[str, float] = field(default_factory=dict)
+    # ... and nats-server's (every node's), in the same window.
+    broker_cpu_ms_per_saga: float | None = None
     # CPU each service uses per second when idle (relay and consumer polls, the sweeper).
     cpu_idle_ms_per_s: dict[str, float] = field(default_factory=dict)
 
@@ -159,13 +161,16 @@ async def run_checkout(rig: Rig, settings: CheckoutSettings, say: Say) -> Checko
         half_rate = round((result.sustained or lowest) / 2, 2)
         say(f"half load: {half_rate}/s for {settings.half_s:.0f} s")
         result.cpu_idle_ms_per_s = await _idle_cpu(rig, seconds=3.0)
-        started, cpu_before = datetime.now(UTC), rig.cpu_seconds()
+        started, cpu_before = datetime.now(UTC), rig.cpu_seconds(with_broker=True)
         result.half = await run_step(
             rig, orders_db, half_rate, settings.half_s, "bench-half", settings.drain_timeout_s
         )
-        ended, cpu_after = datetime.now(UTC) + timedelta(seconds=1), rig.cpu_seconds()
+        ended = datetime.now(UTC) + timedelta(seconds=1)
+        cpu_after = rig.cpu_seconds(with_broker=True)
         if result.half.confirmed:
-            result.cpu_ms_per_saga = ms_per(cpu_before, cpu_after, result.half.confirmed)
+            used = ms_per(cpu_before, cpu_after, result.half.confirmed)
+            result.broker_cpu_ms_per_saga = used.pop(BROKER, None)
+            result.cpu_ms_per_saga = used
         say(describe(result.half, ramp.judge(result.half, settings.p99_bound_ms)))
         result.lags = await measure_lags(rig, started, ended)
     finally:

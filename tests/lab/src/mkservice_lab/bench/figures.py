@@ -35,11 +35,13 @@ def floor_figures(run: Run, url_for: UrlFor) -> dict[str, Any]:
     by_concurrency: dict[str, Any] = {}
     for concurrency in run.plan.bare_concurrencies:
         settings = replace(run.plan.bare, concurrency=concurrency)
-        report = bare_insert_floor(
+        floor = bare_insert_floor(
             url_for(f"bare_{concurrency}"), folder / f"bare-{concurrency}.log", settings
         )
+        report = floor.report
         by_concurrency[str(concurrency)] = {
             "per_s": rounded(report.throughput_per_s),
+            "server_cpu_ms_per_request": rounded(floor.server_cpu_ms_per_request, 4),
             "p50_ms": rounded(report.latency_p50_ms),
             "p99_ms": rounded(report.latency_p99_ms),
             "errors": report.error_count,
@@ -47,6 +49,7 @@ def floor_figures(run: Run, url_for: UrlFor) -> dict[str, Any]:
         }
         run.say(f"bare insert, {concurrency} in flight: {by_concurrency[str(concurrency)]}")
     best = max((v["per_s"] or 0 for v in by_concurrency.values()), default=0) or None
+    at_best = [v for v in by_concurrency.values() if best and v["per_s"] == best]
     nats = NatsServer(folder / "nats", log_file=folder / "nats-server.log").start()
     try:
         js = asyncio.run(measure_jetstream(nats.url, run.plan.jetstream))
@@ -58,6 +61,11 @@ def floor_figures(run: Run, url_for: UrlFor) -> dict[str, Any]:
     return {
         "bare_insert_per_s": best,
         "bare_insert_by_concurrency": by_concurrency,
+        # The bare server's CPU per request at its best concurrency: the cost floor a saga's
+        # CPU is compared with (saga_cpu_to_bare_insert_cpu).
+        "bare_insert_cpu_ms_per_request": at_best[0]["server_cpu_ms_per_request"]
+        if at_best
+        else None,
         "js_publish_serial_per_s": rounded(js.publish_serial_per_s),
         "js_publish_per_s": rounded(js.publish_concurrent_per_s),
         "js_consume_per_s": rounded(js.consume_per_s),
@@ -113,6 +121,11 @@ def summarize_checkout(result: CheckoutResult) -> dict[str, Any]:
         figures["cpu_ms_per_saga"] = result.cpu_ms_per_saga
         figures["cpu_ms_per_saga_total"] = round(sum(result.cpu_ms_per_saga.values()), 2)
         figures["cpu_idle_ms_per_s"] = result.cpu_idle_ms_per_s
+    if result.cpu_ms_per_saga and result.broker_cpu_ms_per_saga is not None:
+        figures["broker_cpu_ms_per_saga"] = result.broker_cpu_ms_per_saga
+        figures["cpu_ms_per_saga_with_broker"] = round(
+            sum(result.cpu_ms_per_saga.values()) + result.broker_cpu_ms_per_saga, 2
+        )
     lags = result.lags
     if lags is not None:
         outbox, consumer = Summary.of(lags.all_outbox()), Summary.of(lags.all_consumer())

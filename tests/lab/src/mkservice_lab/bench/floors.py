@@ -17,6 +17,7 @@ from pathlib import Path
 from chassis.embedded_nats import free_port
 from chassis.processes import dies_with_parent
 
+from mkservice_lab.bench.cpu import process_cpu_seconds
 from mkservice_lab.bench.loadgen import LoadReport, LoadSpec, run_load
 
 
@@ -29,9 +30,27 @@ class FloorSettings:
     concurrency: int = 32
 
 
+@dataclass(frozen=True)
+class BareApp:
+    """The running bare insert app: where it answers, and its process (for its CPU time)."""
+
+    url: str
+    pid: int
+
+
+@dataclass(frozen=True)
+class BareFloor:
+    """The load's report, and the server's CPU per request it answered."""
+
+    report: LoadReport
+    server_cpu_ms_per_request: float | None
+
+
 @contextmanager
-def bare_app(database_url: str, log_file: Path, *, ready_timeout: float = 30.0) -> Iterator[str]:
-    """Run the bare insert app; yields its base URL, stops it (SIGTERM) on leaving."""
+def bare_app(
+    database_url: str, log_file: Path, *, ready_timeout: float = 30.0
+) -> Iterator[BareApp]:
+    """Run the bare insert app; yields where it runs, stops it (SIGTERM) on leaving."""
     port = free_port()
     log_file.parent.mkdir(parents=True, exist_ok=True)
     with open(log_file, "ab") as log:
@@ -43,7 +62,7 @@ def bare_app(database_url: str, log_file: Path, *, ready_timeout: float = 30.0) 
     url = f"http://127.0.0.1:{port}"
     try:
         _wait_ready(process, url + "/health/ready", ready_timeout, log_file)
-        yield url
+        yield BareApp(url, process.pid)
     finally:
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGTERM)
@@ -69,15 +88,27 @@ def _wait_ready(process: subprocess.Popen[bytes], url: str, timeout: float, log_
     raise TimeoutError(f"the bare insert app was not ready after {timeout}s; see {log_file}")
 
 
-def bare_insert_floor(database_url: str, log_file: Path, settings: FloorSettings) -> LoadReport:
-    """Requests per second of one-row inserts at saturation (``settings.concurrency`` in flight)."""
-    with bare_app(database_url, log_file) as url:
+def bare_insert_floor(database_url: str, log_file: Path, settings: FloorSettings) -> BareFloor:
+    """Requests per second of one-row inserts at saturation (``settings.concurrency`` in flight),
+    and the server's CPU per request.
+
+    The server's CPU is read before and after the whole load, warm-up included, while only the
+    window's requests are counted; at saturation the server is as busy in the warm-up as in the
+    window, so the window's share of the CPU is its share of the time."""
+    with bare_app(database_url, log_file) as app:
         spec = LoadSpec(
-            url=url + "/rows",
+            url=app.url + "/rows",
             bodies=[{"name": f"row-{i}"} for i in range(16)],
             mode="closed",
             duration_s=settings.duration_s,
             warmup_s=settings.warmup_s,
             concurrency=settings.concurrency,
         )
-        return run_load(spec)
+        cpu_before = process_cpu_seconds(app.pid)
+        report = run_load(spec)
+        cpu_after = process_cpu_seconds(app.pid)
+    per_request = None
+    if cpu_before is not None and cpu_after is not None and report.ok:
+        window = settings.duration_s / (settings.duration_s + settings.warmup_s)
+        per_request = (cpu_after - cpu_before) * window * 1000 / report.ok
+    return BareFloor(report, per_request)

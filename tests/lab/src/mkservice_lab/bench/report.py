@@ -32,6 +32,7 @@ ROWS: tuple[tuple[str, str | None, str], ...] = (
     ("consumer_lag_p50_ms", "consumer lag p50 (stored to applied)", "ms"),
     ("consumer_lag_p99_ms", "consumer lag p99 (stored to applied)", "ms"),
     ("cpu_ms_per_saga_total", "CPU per saga at half load, 3 services", "ms"),
+    ("cpu_ms_per_saga_with_broker", "... and nats-server", "ms"),
     ("Generator", None, "generator"),
     ("new_service_s", "mkservice new, installed (median, warm)", "s"),
     ("new_service_cold_s", "mkservice new, installed, first run (cold)", "s"),
@@ -40,6 +41,7 @@ ROWS: tuple[tuple[str, str | None, str], ...] = (
     ("Ratios", None, ""),  # measured when both of its figures are
     ("ratio_sagas_to_bare_insert", "sagas/s / bare insert req/s", ""),
     ("ratio_outbox_drain_to_js_publish", "outbox drain / concurrent publish", ""),
+    ("saga_cpu_to_bare_insert_cpu", "CPU per saga / bare insert CPU per request", ""),
 )
 
 GAP = Text("gap", style="bold yellow")

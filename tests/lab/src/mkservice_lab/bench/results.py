@@ -68,6 +68,12 @@ def derive(figures: Mapping[str, Any], *, mode: str, cores: int | None) -> dict[
     results["ratio_sagas_to_bare_insert"] = rounded(
         ratio(figures.get("sagas_per_s"), figures.get("bare_insert_per_s")), 4
     )
+    # A saga's CPU (three services and nats-server, at half load) in bare inserts' CPU: what
+    # issue 19 asks to halve against the base commit.
+    results["saga_cpu_to_bare_insert_cpu"] = rounded(
+        ratio(figures.get("cpu_ms_per_saga_with_broker"),
+              figures.get("bare_insert_cpu_ms_per_request")), 2
+    )  # fmt: skip
     results["ratio_outbox_drain_to_js_publish"] = rounded(
         ratio(figures.get("outbox_drain_per_s"), figures.get("js_publish_per_s")), 4
     )

@@ -16,6 +16,8 @@ from mkservice_lab.bench.cpu import process_cpu_seconds
 from mkservice_lab.client import CheckoutClient, replica_urls
 
 CHECKOUT_SERVICES = ("inventory", "orders", "payments")
+# The key nats-server's CPU time is read under (every node's, summed).
+BROKER = "nats-server"
 # A few skus with stock no run can exhaust: orders must be confirmed, never out of stock.
 SKUS = tuple(f"bench-sku-{index}" for index in range(8))
 STOCK = 100_000_000
@@ -53,7 +55,7 @@ class Rig:
         if with_broker:
             cluster, single = self.supervisor.nats_cluster, self.supervisor.nats
             nodes = cluster.nodes if cluster is not None else [single] if single else []
-            pids["nats-server"] = [node.pid for node in nodes]
+            pids[BROKER] = [node.pid for node in nodes]
         used: dict[str, float] = {}
         for name, ids in pids.items():
             seconds = [process_cpu_seconds(pid) for pid in ids]
