@@ -15,16 +15,21 @@ from mkservice_lab.bench.against import (
     AGAINST_DIR,
     AgainstRefused,
     compared,
+    default_parts,
+    flat_steady,
     interleaved,
     prepare_base,
     resolve,
+    steady_parts,
 )
 
 ROOT = find_workspace_root(Path(__file__).resolve().parent)
 
 
 def test_the_sides_take_turns_going_first() -> None:
-    assert interleaved(["floors", "checkout", "generator"]) == [
+    order = interleaved(default_parts(["floors", "checkout", "generator"], quick=True))
+
+    assert [(part.name, side) for part, side in order] == [
         ("floors", "this"),
         ("floors", "base"),
         ("checkout", "base"),
@@ -32,6 +37,25 @@ def test_the_sides_take_turns_going_first() -> None:
         ("generator", "this"),
         ("generator", "base"),
     ]
+    assert order[0][0].arguments == ("--only", "floors", "--quick")
+
+
+def test_steady_rates_are_parts_of_their_own_compared_rate_by_rate() -> None:
+    parts = steady_parts([20, 100], 10)
+    assert [part.arguments for part in parts] == [
+        ("--steady", "--rate", "20", "--seconds", "10"),
+        ("--steady", "--rate", "100", "--seconds", "10"),
+    ]
+    this = flat_steady({"steps": [{"rate": 20.0, "saga_p50_ms": 20.0,
+                                   "cpu_ms_per_saga_with_broker": 30.0}]})  # fmt: skip
+    base = flat_steady({"steps": [{"rate": 20.0, "saga_p50_ms": 25.0,
+                                   "cpu_ms_per_saga_with_broker": 60.0}]})  # fmt: skip
+
+    rows = {row["key"]: row for row in compared(this, base)}
+
+    cpu = rows["steady_20_cpu_ms_per_saga_with_broker"]
+    assert (cpu["label"], cpu["ratio"]) == ("20/s: CPU per saga, 3 services and nats-server", 0.5)
+    assert rows["steady_20_saga_p50_ms"]["ratio"] == 0.8
 
 
 def test_each_figure_measured_on_a_side_is_compared_as_this_over_base() -> None:

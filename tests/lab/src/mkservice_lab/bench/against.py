@@ -30,8 +30,16 @@ from rich.table import Table
 from mkservice.generator.tools import UV_ENV, find_uv
 from mkservice_lab.bench.report import ROWS
 from mkservice_lab.bench.results import RESULTS_FILE
+from mkservice_lab.bench.steady import STEADY_FILE
 
 AGAINST_DIR = RESULTS_FILE.parent / "against"
+# What each steady step is compared by: figure -> (label, unit).
+STEADY_FIGURES = {
+    "saga_p50_ms": ("saga p50", "ms"),
+    "saga_p99_ms": ("saga p99", "ms"),
+    "cpu_ms_per_saga_with_broker": ("CPU per saga, 3 services and nats-server", "ms"),
+    "machine_busy": ("cores busy", ""),
+}
 AGAINST_FILE = RESULTS_FILE.parent / "against.json"
 
 
@@ -86,20 +94,57 @@ def prepare_base(repo: Path, commit: str, uv: str) -> Side:
     return Side("base", tree, tree / ".venv" / "bin" / "mkservice")
 
 
-def run_part(side: Side, part: str, *, quick: bool, uv: str) -> dict[str, Any]:
-    """``mkservice bench --only PART`` in ``side``'s tree; its results file (a part that
+@dataclass(frozen=True)
+class Part:
+    """One unit of the comparison: the bench's arguments for it, and the file it writes."""
+
+    name: str
+    arguments: tuple[str, ...]
+    results: Path
+
+
+def default_parts(parts: Sequence[str], *, quick: bool) -> list[Part]:
+    """The bench's own parts (floors, checkout, generator), each on its own."""
+    extra = ("--quick",) if quick else ()
+    return [Part(part, ("--only", part, *extra), RESULTS_FILE) for part in parts]
+
+
+def steady_parts(rates: Sequence[float], seconds: float) -> list[Part]:
+    """``--steady``, one rate a part: its figures come back as ``steady_<rate>_<figure>``."""
+    return [
+        Part(f"steady {rate:g}/s", ("--steady", "--rate", f"{rate:g}", "--seconds", f"{seconds:g}"),
+             STEADY_FILE)
+        for rate in rates
+    ]  # fmt: skip
+
+
+def run_part(side: Side, part: Part, *, uv: str) -> dict[str, Any]:
+    """``mkservice bench ARGS`` in ``side``'s tree; the figures its file holds (a part that
     failed there leaves its gaps in it)."""
-    command = [str(side.mkservice), "bench", "--only", part, *(["--quick"] if quick else [])]
-    results = side.root / RESULTS_FILE
+    results = side.root / part.results
     results.unlink(missing_ok=True)
+    command = [str(side.mkservice), "bench", *part.arguments]
     subprocess.run(command, cwd=side.root, env={**os.environ, UV_ENV: uv}, check=False)
     if not results.is_file():
-        return {"gaps": {part: f"`mkservice bench --only {part}` wrote no results"}}
+        return {
+            "gaps": {part.name: f"`mkservice bench {' '.join(part.arguments)}` wrote no results"}
+        }
     loaded = json.loads(results.read_text(encoding="utf-8"))
-    return loaded if isinstance(loaded, dict) else {}
+    if not isinstance(loaded, dict):
+        return {}
+    return flat_steady(loaded) if part.results == STEADY_FILE else loaded
 
 
-def interleaved(parts: Sequence[str]) -> list[tuple[str, str]]:
+def flat_steady(results: Mapping[str, Any]) -> dict[str, Any]:
+    """``.bench/steady.json``'s steps as ``steady_<rate>_<figure>`` figures."""
+    flat: dict[str, Any] = {}
+    for step in results.get("steps") or []:
+        for figure in STEADY_FIGURES:
+            flat[f"steady_{step['rate']:g}_{figure}"] = step.get(figure)
+    return flat
+
+
+def interleaved(parts: Sequence[Part]) -> list[tuple[Part, str]]:
     """(part, side) in the order they run: this then base, base then this, and so on."""
     order = []
     for index, part in enumerate(parts):
@@ -108,12 +153,22 @@ def interleaved(parts: Sequence[str]) -> list[tuple[str, str]]:
     return order
 
 
+def _rows(this: Mapping[str, Any], base: Mapping[str, Any]) -> list[tuple[str, str, str]]:
+    """(key, label, unit) of every figure to compare: the bench table's, then the steady
+    steps' in the order they ran."""
+    rows = [(key, label, unit) for key, label, unit in ROWS if label is not None]
+    steady = [key for key in dict.fromkeys([*this, *base]) if key.startswith("steady_")]
+    for key in steady:
+        rate, figure = key.removeprefix("steady_").split("_", 1)
+        label, unit = STEADY_FIGURES[figure]
+        rows.append((key, f"{rate}/s: {label}", unit))
+    return rows
+
+
 def compared(this: Mapping[str, Any], base: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """Every figure of the bench's table measured on both sides, with this / base."""
+    """Every figure measured on either side, with this / base where both measured it."""
     rows = []
-    for key, label, unit in ROWS:
-        if label is None:
-            continue
+    for key, label, unit in _rows(this, base):
         mine, theirs = this.get(key), base.get(key)
         if not _number(mine) and not _number(theirs):
             continue
@@ -128,9 +183,7 @@ def _number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
-def run_against(
-    repo: Path, console: Console, *, ref: str, parts: Sequence[str], quick: bool
-) -> int:
+def run_against(repo: Path, console: Console, *, ref: str, parts: Sequence[Part]) -> int:
     """Run ``parts`` here and at ``ref``, interleaved; print and write the comparison. 0 when
     every part ran on both sides, 1 when one left a gap."""
     uv = find_uv(repo)
@@ -143,16 +196,16 @@ def run_against(
     figures: dict[str, dict[str, Any]] = {"this": {}, "base": {}}
     gaps: dict[str, dict[str, str]] = {"this": {}, "base": {}}
     for part, name in interleaved(parts):
-        console.rule(f"{part}: {name}")
-        results = run_part(sides[name], part, quick=quick, uv=uv)
+        console.rule(f"{part.name}: {name}")
+        results = run_part(sides[name], part, uv=uv)
         figures[name].update({k: v for k, v in results.items() if _number(v)})
         gaps[name].update(results.get("gaps") or {})
     rows = compared(figures["this"], figures["base"])
     console.print(_table(rows, ref, commit))
     for name, found in gaps.items():
-        for part, why in found.items():
-            console.print(f"[yellow]gap ({name}): {part}: {why}[/]", highlight=False)
-    report = {"ref": ref, "commit": commit, "parts": list(parts), "quick": quick,
+        for where, why in found.items():
+            console.print(f"[yellow]gap ({name}): {where}: {why}[/]", highlight=False)
+    report = {"ref": ref, "commit": commit, "parts": [part.name for part in parts],
               "figures": rows, "gaps": gaps}  # fmt: skip
     path = repo / AGAINST_FILE
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -11,10 +11,12 @@ cores are already busier than half (docs/benchmarks.md).
 from __future__ import annotations
 
 import asyncio
+import json
 import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 
@@ -23,8 +25,10 @@ from mkservice_lab.bench.cpu import MachineTimes, busy_share, ms_per
 from mkservice_lab.bench.dbstats import reader
 from mkservice_lab.bench.ramp import StepOutcome, judge
 from mkservice_lab.bench.rig import Rig, checkout_rig, seed
+from mkservice_lab.bench.stats import rounded
 
 DEFAULT_RATES = (20.0, 50.0, 100.0, 150.0, 200.0)
+STEADY_FILE = Path(".bench") / "steady.json"
 _DRAIN_S = 120.0
 _P99_BOUND_MS = 500.0
 
@@ -82,4 +86,26 @@ def run_steady(repo: Path, console: Console, *, rates: Sequence[float], seconds:
         steps = asyncio.run(run_steps(rig, rates, seconds))
     for step in steps:
         console.print(describe_steady(step), highlight=False)
+    path = repo / STEADY_FILE
+    path.write_text(json.dumps(steady_results(steps), indent=2) + "\n", encoding="utf-8")
+    console.print(f"Written to {path}")
     return 0
+
+
+def steady_results(steps: Sequence[SteadyStep]) -> dict[str, Any]:
+    """What ``.bench/steady.json`` holds: each step's figures under its rate."""
+    return {
+        "steps": [
+            {
+                "rate": step.outcome.rate,
+                "confirmed": step.outcome.confirmed,
+                "verdict": step.verdict or "held",
+                "saga_p50_ms": rounded(step.outcome.saga_p50_ms),
+                "saga_p99_ms": rounded(step.outcome.saga_p99_ms),
+                "cpu_ms_per_saga": step.cpu_ms_per_saga,
+                "cpu_ms_per_saga_with_broker": round(sum(step.cpu_ms_per_saga.values()), 2),
+                "machine_busy": rounded(step.machine_busy, 3),
+            }
+            for step in steps
+        ]
+    }

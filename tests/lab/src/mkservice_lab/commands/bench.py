@@ -4,11 +4,17 @@ the checkout at fixed rates with the CPU a saga costs at each."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
 from mkservice.workspace import workspace_root
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from mkservice_lab.bench.against import Part
 
 PARTS = ("floors", "checkout", "generator")
 
@@ -83,8 +89,8 @@ def bench(
         typer.Option(
             "--against",
             metavar="REF",
-            help="Also run the same parts for the commit REF (a git worktree with its own "
-            "venv), interleaved, and print both with their ratio.",
+            help="Also run the same parts (or --steady's rates) for the commit REF (a git "
+            "worktree with its own venv), interleaved, and print both with their ratio.",
         ),
     ] = None,
 ) -> None:
@@ -111,11 +117,16 @@ def bench(
     console = Console()
     rates = rate or []
     shape = Shape(replicas, nats_cluster)
-    if against is not None and (profile or steady):
+    if against is not None and (profile or tracing):
         raise typer.BadParameter(
-            "--against compares the default parts, not --profile or --steady",
+            "--against compares the default parts or --steady, not --profile or --tracing",
             param_hint="--against",
         )
+    if against is not None and steady:
+        from mkservice_lab.bench.against import steady_parts
+        from mkservice_lab.bench.steady import DEFAULT_RATES
+
+        _compare(repo, console, against, steady_parts(rates or DEFAULT_RATES, seconds or 10.0))
     if profile and steady:
         raise typer.BadParameter("choose one of --profile and --steady", param_hint="--steady")
     if shape.scaled_out and (profile or steady):
@@ -155,13 +166,19 @@ def bench(
                 "--against compares the default parts; run --replicas without it",
                 param_hint="--against",
             )
-        from mkservice_lab.bench.against import AgainstRefused, run_against
+        from mkservice_lab.bench.against import default_parts
 
-        try:
-            raise typer.Exit(run_against(repo, console, ref=against, parts=parts, quick=quick))
-        except AgainstRefused as unusable:
-            typer.echo(str(unusable), err=True)
-            raise typer.Exit(2) from None
+        _compare(repo, console, against, default_parts(parts, quick=quick))
     from mkservice_lab.bench.runner import run_bench
 
     raise typer.Exit(run_bench(repo, console, quick=quick, parts=parts, shape=shape))
+
+
+def _compare(repo: Path, console: Console, ref: str, parts: list[Part]) -> NoReturn:
+    from mkservice_lab.bench.against import AgainstRefused, run_against
+
+    try:
+        raise typer.Exit(run_against(repo, console, ref=ref, parts=parts))
+    except AgainstRefused as unusable:
+        typer.echo(str(unusable), err=True)
+        raise typer.Exit(2) from None
