@@ -112,6 +112,12 @@ class TestResultsFile:
         assert results["targets"]["ratio_sagas_to_bare_insert >= 0.25"] is False
         assert results["targets"]["new_service_s <= 1"] is None
 
+    def test_a_sagas_cpu_is_counted_in_bare_inserts_of_the_same_run(self) -> None:
+        figures = {"cpu_ms_per_saga_with_broker": 30.0, "bare_insert_cpu_ms_per_request": 0.75}
+        assert derive(figures, mode="sqlite", cores=2)["saga_cpu_to_bare_insert_cpu"] == 40.0
+        missing = derive({"cpu_ms_per_saga_with_broker": 30.0}, mode="sqlite", cores=2)
+        assert missing["saga_cpu_to_bare_insert_cpu"] is None
+
     def test_writes_every_required_key_as_json(self, tmp_path) -> None:  # type: ignore[no-untyped-def]
         path = write_results(derive({}, mode="postgres", cores=2), tmp_path / ".bench" / "r.json")
         written = json.loads(path.read_text())
