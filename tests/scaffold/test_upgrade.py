@@ -300,3 +300,18 @@ def test_the_check_fails_a_template_change_on_a_branch_without_a_new_version(rep
     defaults = repo / "scaffold/template/cookiecutter.json"
     _edit(defaults, f'"template_version": "{OLD}"', f'"template_version": "{NEW}"')
     assert "version is still" not in mkservice(repo, "upgrade", "--check").stdout
+
+
+def test_dry_run_of_a_conflicting_change_shows_the_markers_exits_1_and_writes_nothing(
+    repo: Path,
+) -> None:
+    _template_v2(repo, lambda r: _edit(r / CONFIG, TEMPLATE_LINE, '    """The template says."""'))
+    _edit(repo / SERVICE_CONFIG, TEMPLATE_LINE, '    """The team says."""')
+    _commit(repo, "the team's docstring")
+    before = snapshot(repo / "services")
+
+    completed = mkservice(repo, "upgrade", SLUG, "--dry-run")
+
+    assert completed.returncode == 1, completed.stdout + completed.stderr
+    assert f"+<<<<<<< services/{SLUG} src/{PACKAGE}/config.py" in completed.stdout
+    assert snapshot(repo / "services") == before
